@@ -1,0 +1,129 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// ConfigMapName is the ConfigMap in the controller's namespace that holds
+// Slipway's settings.
+const ConfigMapName = "slipway-config"
+
+// Entrypoint delivery modes: how the entrypoint binary reaches step containers.
+const (
+	// EntrypointModeNode mounts the binary from a hostPath that the
+	// slipway-entrypoint DaemonSet installs on every node. No init
+	// container, so no kubelet init-container round trip (≈ 1 s).
+	EntrypointModeNode = "node"
+	// EntrypointModeInit copies the binary into an emptyDir with an init
+	// container, as Tekton does. Works where hostPath volumes are forbidden.
+	EntrypointModeInit = "init"
+)
+
+// Keys of the ConfigMap.
+const (
+	keyDefaultTimeout        = "default-timeout"
+	keyDefaultServiceAccount = "default-service-account"
+	keyEntrypointImage       = "entrypoint-image"
+	keyEntrypointMode        = "entrypoint-mode"
+	keyEntrypointHostPath    = "entrypoint-host-path"
+	keyRegistryMirrors       = "registry-mirrors"
+	keyInsecureRegistries    = "insecure-registries"
+	keyMaxMatrixCombinations = "max-matrix-combinations"
+)
+
+// Config is Slipway's configuration for one reconcile. Treat it as immutable.
+type Config struct {
+	// DefaultTimeout applies to TaskRuns and PipelineRuns without a timeout.
+	DefaultTimeout time.Duration
+	// DefaultServiceAccount is used when a run names none.
+	DefaultServiceAccount string
+	// EntrypointImage is the image holding the entrypoint binary (init mode).
+	EntrypointImage string
+	// EntrypointMode is EntrypointModeNode or EntrypointModeInit.
+	EntrypointMode string
+	// EntrypointHostPath is the node directory holding the binary (node mode).
+	EntrypointHostPath string
+	// RegistryMirrors maps a registry host (e.g. "index.docker.io") to the
+	// host that serves it, for image config lookups.
+	RegistryMirrors map[string]string
+	// InsecureRegistries are hosts reached over plain HTTP.
+	InsecureRegistries []string
+	// MaxMatrixCombinations bounds a matrix fan-out.
+	MaxMatrixCombinations int
+}
+
+// Default returns the configuration used when the ConfigMap is absent.
+func Default() *Config {
+	return &Config{
+		DefaultTimeout:        60 * time.Minute,
+		DefaultServiceAccount: "default",
+		EntrypointImage:       "ghcr.io/slipway-ci/entrypoint:latest",
+		EntrypointMode:        EntrypointModeInit,
+		EntrypointHostPath:    "/var/lib/slipway/bin",
+		MaxMatrixCombinations: 256,
+	}
+}
+
+// FromConfigMap reads cm over the defaults. A nil cm yields Default().
+// Unknown keys are an error, so that a typo never goes unnoticed.
+func FromConfigMap(cm *corev1.ConfigMap) (*Config, error) {
+	c := Default()
+	if cm == nil {
+		return c, nil
+	}
+	for k, v := range cm.Data {
+		v = strings.TrimSpace(v)
+		var err error
+		switch k {
+		case keyDefaultTimeout:
+			c.DefaultTimeout, err = time.ParseDuration(v)
+			if err == nil && c.DefaultTimeout <= 0 {
+				err = fmt.Errorf("must be positive")
+			}
+		case keyDefaultServiceAccount:
+			c.DefaultServiceAccount = v
+		case keyEntrypointImage:
+			c.EntrypointImage = v
+		case keyEntrypointMode:
+			if v != EntrypointModeNode && v != EntrypointModeInit {
+				err = fmt.Errorf("must be %q or %q", EntrypointModeNode, EntrypointModeInit)
+			}
+			c.EntrypointMode = v
+		case keyEntrypointHostPath:
+			c.EntrypointHostPath = v
+		case keyRegistryMirrors:
+			c.RegistryMirrors, err = parsePairs(v)
+		case keyInsecureRegistries:
+			c.InsecureRegistries = strings.Fields(strings.ReplaceAll(v, ",", " "))
+		case keyMaxMatrixCombinations:
+			c.MaxMatrixCombinations, err = strconv.Atoi(v)
+			if err == nil && c.MaxMatrixCombinations < 1 {
+				err = fmt.Errorf("must be at least 1")
+			}
+		default:
+			err = fmt.Errorf("unknown key")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ConfigMap %s key %q (value %q): %w", cm.Name, k, v, err)
+		}
+	}
+	return c, nil
+}
+
+// parsePairs reads "from=to" pairs separated by commas, spaces or newlines.
+func parsePairs(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, f := range strings.Fields(strings.ReplaceAll(s, ",", " ")) {
+		from, to, ok := strings.Cut(f, "=")
+		if !ok || from == "" || to == "" {
+			return nil, fmt.Errorf("%q is not host=mirror", f)
+		}
+		m[from] = to
+	}
+	return m, nil
+}

@@ -1,0 +1,62 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestFromConfigMap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		data    map[string]string
+		want    func(*Config)
+		wantErr string
+	}{
+		{name: "empty keeps defaults", data: nil, want: func(*Config) {}},
+		{name: "all keys", data: map[string]string{
+			"default-timeout": "10m", "default-service-account": "builder",
+			"entrypoint-image": "r/e@sha256:1", "entrypoint-mode": "node", "entrypoint-host-path": "/x",
+			"registry-mirrors": "index.docker.io=10.0.0.1:5000, gcr.io=10.0.0.1:5000",
+			"insecure-registries": "10.0.0.1:5000", "max-matrix-combinations": "10",
+		}, want: func(c *Config) {
+			c.DefaultTimeout = 10 * time.Minute
+			c.DefaultServiceAccount = "builder"
+			c.EntrypointImage = "r/e@sha256:1"
+			c.EntrypointMode = EntrypointModeNode
+			c.EntrypointHostPath = "/x"
+			c.RegistryMirrors = map[string]string{"index.docker.io": "10.0.0.1:5000", "gcr.io": "10.0.0.1:5000"}
+			c.InsecureRegistries = []string{"10.0.0.1:5000"}
+			c.MaxMatrixCombinations = 10
+		}},
+		{name: "bad duration", data: map[string]string{"default-timeout": "soon"}, wantErr: "default-timeout"},
+		{name: "bad mode", data: map[string]string{"entrypoint-mode": "magic"}, wantErr: "entrypoint-mode"},
+		{name: "bad mirror", data: map[string]string{"registry-mirrors": "a"}, wantErr: "host=mirror"},
+		{name: "unknown key", data: map[string]string{"defualt-timeout": "1m"}, wantErr: "unknown key"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := FromConfigMap(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName}, Data: tc.data})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want it to mention %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Default()
+			tc.want(want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,157 @@
+package entrypoint
+
+import (
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// OnError values a step may carry (Tekton's step.onError).
+const (
+	OnErrorStopAndFail = "stopAndFail"
+	OnErrorContinue    = "continue"
+)
+
+// ErrSuffix is appended to a step's PostFile to mark failure. A step that
+// finds its WaitFile+ErrSuffix does not run: it posts its own failure marker
+// and reports itself as skipped.
+const ErrSuffix = ".err"
+
+// Options is the complete contract between the controller, which renders it
+// into a step container's args, and the entrypoint, which parses it back.
+type Options struct {
+	// Step is the step's name as written in the Task.
+	Step string
+	// WaitFile is the previous step's PostFile; empty for the first step.
+	WaitFile string
+	// PostFile is written when the step is done (PostFile+ErrSuffix on failure).
+	PostFile string
+	// Results are the task result names the shim collects from ResultsDir.
+	Results []string
+	// ResultsDir is where the step writes results (default ResultsDir).
+	ResultsDir string
+	// TerminationPath is where the termination message goes.
+	TerminationPath string
+	// Timeout bounds the step's run time; zero means none.
+	Timeout time.Duration
+	// OnError is OnErrorStopAndFail (default) or OnErrorContinue.
+	OnError string
+	// Script, if set, is written to ScriptsDir and run instead of Command
+	// (which then holds only the script's arguments). A script without a
+	// shebang runs with /bin/sh and `set -e`.
+	Script string
+	// ScriptsDir is where Script is written (default ScriptsDir).
+	ScriptsDir string
+	// Command is the process to run: the step's command and args, with the
+	// image's ENTRYPOINT/CMD already filled in by the controller.
+	Command []string
+	// CopyTo switches the binary into install mode: copy itself to this
+	// path and exit (used by the init container or node installer).
+	CopyTo string
+}
+
+// flag names, spelled once.
+const (
+	flagStep            = "step"
+	flagWaitFile        = "wait_file"
+	flagPostFile        = "post_file"
+	flagResults         = "results"
+	flagResultsDir      = "results_dir"
+	flagTerminationPath = "termination_path"
+	flagTimeout         = "timeout"
+	flagOnError         = "on_error"
+	flagScript          = "script"
+	flagScriptsDir      = "scripts_dir"
+	flagCopyTo          = "copy_to"
+)
+
+// Args renders o as container args. The script travels base64-encoded so
+// that the kubelet's $(VAR) expansion of args cannot alter it.
+func (o Options) Args() []string {
+	var a []string
+	add := func(name, v string) {
+		if v != "" {
+			a = append(a, "-"+name, v)
+		}
+	}
+	add(flagCopyTo, o.CopyTo)
+	add(flagStep, o.Step)
+	add(flagWaitFile, o.WaitFile)
+	add(flagPostFile, o.PostFile)
+	add(flagResults, strings.Join(o.Results, ","))
+	add(flagResultsDir, o.ResultsDir)
+	add(flagTerminationPath, o.TerminationPath)
+	if o.Timeout > 0 {
+		add(flagTimeout, o.Timeout.String())
+	}
+	add(flagOnError, o.OnError)
+	if o.Script != "" {
+		add(flagScript, base64.StdEncoding.EncodeToString([]byte(o.Script)))
+	}
+	add(flagScriptsDir, o.ScriptsDir)
+	if o.CopyTo == "" {
+		a = append(a, "--")
+		a = append(a, o.Command...)
+	}
+	return a
+}
+
+// Parse reads args produced by Args. Defaults are applied for paths that
+// Args omitted.
+func Parse(args []string) (Options, error) {
+	var o Options
+	fs := flag.NewFlagSet("entrypoint", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var results, script string
+	fs.StringVar(&o.Step, flagStep, "", "step name")
+	fs.StringVar(&o.WaitFile, flagWaitFile, "", "file to wait for before running")
+	fs.StringVar(&o.PostFile, flagPostFile, "", "file to write when done")
+	fs.StringVar(&results, flagResults, "", "comma-separated result names")
+	fs.StringVar(&o.ResultsDir, flagResultsDir, ResultsDir, "results directory")
+	fs.StringVar(&o.TerminationPath, flagTerminationPath, TerminationPath, "termination message path")
+	fs.DurationVar(&o.Timeout, flagTimeout, 0, "step timeout")
+	fs.StringVar(&o.OnError, flagOnError, "", "continue or stopAndFail")
+	fs.StringVar(&script, flagScript, "", "base64 script")
+	fs.StringVar(&o.ScriptsDir, flagScriptsDir, ScriptsDir, "scripts directory")
+	fs.StringVar(&o.CopyTo, flagCopyTo, "", "copy this binary to the path and exit")
+	if err := fs.Parse(args); err != nil {
+		return Options{}, fmt.Errorf("parsing entrypoint args: %w", err)
+	}
+	if results != "" {
+		o.Results = strings.Split(results, ",")
+	}
+	if script != "" {
+		b, err := base64.StdEncoding.DecodeString(script)
+		if err != nil {
+			return Options{}, fmt.Errorf("decoding -%s: %w", flagScript, err)
+		}
+		o.Script = string(b)
+	}
+	o.Command = fs.Args()
+	if len(o.Command) == 0 {
+		o.Command = nil
+	}
+	if err := o.validate(); err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
+
+func (o Options) validate() error {
+	if o.CopyTo != "" {
+		return nil
+	}
+	switch o.OnError {
+	case "", OnErrorContinue, OnErrorStopAndFail:
+	default:
+		return fmt.Errorf("-%s must be %q or %q, not %q", flagOnError, OnErrorContinue, OnErrorStopAndFail, o.OnError)
+	}
+	if o.Script == "" && len(o.Command) == 0 {
+		return errors.New("nothing to run: give a command after -- or a -script")
+	}
+	return nil
+}

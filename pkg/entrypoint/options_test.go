@@ -1,0 +1,107 @@
+package entrypoint
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestOptionsRoundTrip(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   Options
+	}{
+		{name: "first step with command", in: Options{Step: "build", PostFile: "/slipway/run/0/out", Command: []string{"go", "build", "-o", "x", "--", "./..."}}},
+		{name: "later step with everything", in: Options{
+			Step: "test", WaitFile: "/slipway/run/0/out", PostFile: "/slipway/run/1/out",
+			Results: []string{"a", "b"}, Timeout: 90 * time.Second, OnError: OnErrorContinue,
+			Script: "#!/bin/bash\necho $(params.x) $HOME\n", Command: []string{"arg1"},
+		}},
+		{name: "script without args", in: Options{Step: "s", Script: "echo hi"}},
+		{name: "install mode", in: Options{CopyTo: "/slipway/bin/entrypoint"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Parse(tc.in.Args())
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			want := tc.in
+			if want.ResultsDir == "" {
+				want.ResultsDir = ResultsDir
+			}
+			if want.TerminationPath == "" {
+				want.TerminationPath = TerminationPath
+			}
+			if want.ScriptsDir == "" {
+				want.ScriptsDir = ScriptsDir
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestArgsHideScriptFromKubeletExpansion(t *testing.T) {
+	t.Parallel()
+	args := Options{Step: "s", Script: "echo $(HOME)"}.Args()
+	for _, a := range args {
+		if strings.Contains(a, "$(") {
+			t.Errorf("arg %q would be expanded by the kubelet", a)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "nothing to run", args: []string{"-step", "x", "--"}, want: "nothing to run"},
+		{name: "bad on_error", args: []string{"-on_error", "explode", "--", "true"}, want: "on_error"},
+		{name: "bad script encoding", args: []string{"-script", "!!!", "--"}, want: "decoding"},
+		{name: "unknown flag", args: []string{"-nope", "--", "true"}, want: "parsing entrypoint args"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse(tc.args)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse(%q) error = %v, want it to mention %q", tc.args, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestTerminationMarshal(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	ok := Termination{Reason: ReasonCompleted, StartedAt: start, Results: map[string]string{"r": "v"}}
+	got, err := ParseTermination(string(ok.Marshal()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ok, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+
+	big := Termination{Reason: ReasonCompleted, Results: map[string]string{"r": strings.Repeat("x", MaxTerminationBytes)}}
+	msg := big.Marshal()
+	if len(msg) > MaxTerminationBytes {
+		t.Fatalf("message is %d bytes, over the limit", len(msg))
+	}
+	got, err = ParseTermination(string(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Reason != ReasonResultsTooLarge || got.ExitCode == 0 || !strings.Contains(got.Message, "termination message limit") {
+		t.Errorf("oversized results: got %+v, want a ResultsTooLarge failure", got)
+	}
+}
