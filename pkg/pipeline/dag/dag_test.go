@@ -188,4 +188,3 @@ func BenchmarkBuildFanOutFanIn(b *testing.B) {
 		}
 	}
 }
-
