@@ -135,7 +135,7 @@ func TestApplyToTaskSpec(t *testing.T) {
 	checks := []struct{ what, got, want string }{
 		{"image", st.Image, "alpine:3"},
 		{"script", st.Script, "echo hello > /tekton/results/out"},
-		{"workingDir", st.WorkingDir, "/workspace/src"},
+		{"workingDir (mountPath uses a param)", st.WorkingDir, "/w/hello"},
 		{"onError unresolved", string(st.OnError), "$(params.onerr)"},
 		{"env", st.Env[0].Value, "run"},
 		{"envFrom", st.EnvFrom[0].SecretRef.Name, "hello"},
