@@ -52,6 +52,9 @@ type Options struct {
 	// CopyTo switches the binary into install mode: copy itself to this
 	// path and exit (used by the init container or node installer).
 	CopyTo string
+	// WaitAfterCopy keeps the binary running after CopyTo until SIGTERM,
+	// so that the node-installer DaemonSet's container stays up.
+	WaitAfterCopy bool
 }
 
 // flag names, spelled once.
@@ -67,6 +70,7 @@ const (
 	flagScript          = "script"
 	flagScriptsDir      = "scripts_dir"
 	flagCopyTo          = "copy_to"
+	flagWaitAfterCopy   = "wait_after_copy"
 )
 
 // Args renders o as container args. The script travels base64-encoded so
@@ -79,6 +83,9 @@ func (o Options) Args() []string {
 		}
 	}
 	add(flagCopyTo, o.CopyTo)
+	if o.WaitAfterCopy {
+		a = append(a, "-"+flagWaitAfterCopy)
+	}
 	add(flagStep, o.Step)
 	add(flagWaitFile, o.WaitFile)
 	add(flagPostFile, o.PostFile)
@@ -118,6 +125,7 @@ func Parse(args []string) (Options, error) {
 	fs.StringVar(&script, flagScript, "", "base64 script")
 	fs.StringVar(&o.ScriptsDir, flagScriptsDir, ScriptsDir, "scripts directory")
 	fs.StringVar(&o.CopyTo, flagCopyTo, "", "copy this binary to the path and exit")
+	fs.BoolVar(&o.WaitAfterCopy, flagWaitAfterCopy, false, "after -copy_to, keep running until SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Options{}, fmt.Errorf("parsing entrypoint args: %w", err)
 	}
@@ -142,8 +150,19 @@ func Parse(args []string) (Options, error) {
 }
 
 func (o Options) validate() error {
+	if o.WaitAfterCopy && o.CopyTo == "" {
+		return fmt.Errorf("-%s needs -%s", flagWaitAfterCopy, flagCopyTo)
+	}
 	if o.CopyTo != "" {
 		return nil
+	}
+	if strings.Contains(o.Step, "/") {
+		return fmt.Errorf("-%s %q must not contain '/'", flagStep, o.Step)
+	}
+	for _, r := range o.Results {
+		if r == "" || r == "." || r == ".." || strings.Contains(r, "/") {
+			return fmt.Errorf("-%s: %q is not a valid result name", flagResults, r)
+		}
 	}
 	switch o.OnError {
 	case "", OnErrorContinue, OnErrorStopAndFail:

@@ -22,6 +22,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 		}},
 		{name: "script without args", in: Options{Step: "s", Script: "echo hi"}},
 		{name: "install mode", in: Options{CopyTo: "/slipway/bin/entrypoint"}},
+		{name: "install mode and wait", in: Options{CopyTo: "/var/lib/slipway/bin/entrypoint", WaitAfterCopy: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +69,10 @@ func TestParseErrors(t *testing.T) {
 		{name: "bad on_error", args: []string{"-on_error", "explode", "--", "true"}, want: "on_error"},
 		{name: "bad script encoding", args: []string{"-script", "!!!", "--"}, want: "decoding"},
 		{name: "unknown flag", args: []string{"-nope", "--", "true"}, want: "parsing entrypoint args"},
+		{name: "wait without copy", args: []string{"-wait_after_copy", "--", "true"}, want: "needs -copy_to"},
+		{name: "slash in step", args: []string{"-step", "a/b", "--", "true"}, want: "must not contain"},
+		{name: "bad result name", args: []string{"-results", "a,../x", "--", "true"}, want: "not a valid result name"},
+		{name: "empty result name", args: []string{"-results", "a,", "--", "true"}, want: "not a valid result name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

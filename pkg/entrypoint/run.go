@@ -1,0 +1,115 @@
+package entrypoint
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Default timings of a Runner.
+const (
+	// DefaultKillGrace is how long a timed-out or cancelled step's process
+	// group has between SIGTERM and SIGKILL.
+	DefaultKillGrace = 5 * time.Second
+	// defaultPollInterval is the fallback when the marker directory cannot
+	// be watched with inotify.
+	defaultPollInterval = 50 * time.Millisecond
+	// safetyPollInterval re-checks the markers even while watching, in case
+	// an event is lost (for example the directory was recreated).
+	safetyPollInterval = time.Second
+)
+
+// Runner runs one step: wait for the previous step, execute, collect
+// results, report. The zero value is not usable; call NewRunner.
+type Runner struct {
+	now            func() time.Time
+	killGrace      time.Duration
+	pollInterval   time.Duration
+	forwardSignals bool
+}
+
+// RunnerOption configures a Runner.
+type RunnerOption func(*Runner)
+
+// WithClock sets the clock that stamps StartedAt and FinishedAt.
+func WithClock(now func() time.Time) RunnerOption {
+	return func(r *Runner) { r.now = now }
+}
+
+// WithKillGrace sets the time between SIGTERM and SIGKILL when a step times
+// out or its context is cancelled.
+func WithKillGrace(d time.Duration) RunnerOption {
+	return func(r *Runner) { r.killGrace = d }
+}
+
+// withPollInterval forces the polling fallback (tests only) when d > 0.
+func withPollInterval(d time.Duration) RunnerOption {
+	return func(r *Runner) { r.pollInterval = d }
+}
+
+// withoutSignals stops the Runner from forwarding the process's own
+// SIGTERM/SIGINT, so that tests running many steps in one process do not
+// intercept signals meant for the test binary.
+func withoutSignals() RunnerOption {
+	return func(r *Runner) { r.forwardSignals = false }
+}
+
+// NewRunner returns a Runner with the given options over the defaults.
+func NewRunner(opts ...RunnerOption) *Runner {
+	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.killGrace < 0 {
+		r.killGrace = 0
+	}
+	return r
+}
+
+// Run runs one step with a default Runner. See Runner.Run.
+func Run(ctx context.Context, o Options, stdout, stderr io.Writer) int {
+	return NewRunner().Run(ctx, o, stdout, stderr)
+}
+
+// Run executes o and returns the exit code the shim must exit with.
+//
+// In install mode (CopyTo) it copies its own binary. Otherwise it waits for
+// the previous step's marker, runs the step (or skips it if that step
+// failed), writes the termination message and posts its own marker. The
+// step's output goes to stdout and stderr (nil discards it); so do the
+// shim's own errors.
+func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) int {
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	if o.CopyTo != "" {
+		return r.install(ctx, o, stderr)
+	}
+	if o.WaitFile != "" {
+		prevFailed, err := newWaiter(o.WaitFile, r.pollInterval).wait(ctx)
+		if err != nil {
+			now := r.now()
+			return r.report(o, stderr, outcome{term: Termination{
+				Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
+				Message: fmt.Sprintf("step %q never started: %v", o.Step, err),
+			}})
+		}
+		if prevFailed {
+			return r.report(o, stderr, skipped(o, r.now()))
+		}
+	}
+	before := snapshotResults(o)
+	res := r.execute(ctx, o, stdout, stderr)
+	return r.report(o, stderr, r.collect(o, before, res))
+}
+
+// skipped is the outcome of a step whose previous step failed.
+func skipped(o Options, now time.Time) outcome {
+	return outcome{term: Termination{
+		Reason:     ReasonSkipped,
+		StartedAt:  now,
+		FinishedAt: now,
+		Message:    fmt.Sprintf("skipped: step %q did not run because a step before it failed", o.Step),
+	}}
+}
