@@ -1,0 +1,243 @@
+package task
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slipway-ci/slipway/pkg/entrypoint"
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+)
+
+// Reasons Slipway adds to Tekton's TaskRunReason vocabulary.
+const (
+	// ReasonPending: the pod exists but its containers have not started.
+	ReasonPending = "Pending"
+	// ReasonCouldntGetTask: the referenced Task cannot be read (Tekton's word).
+	ReasonCouldntGetTask = "CouldntGetTask"
+	// ReasonInvalidResults: a step wrote a result that does not match the
+	// type the Task declares.
+	ReasonInvalidResults = "InvalidTaskResultType"
+)
+
+// fatalWaitingReasons are kubelet waiting reasons that never clear by
+// themselves, so the TaskRun fails instead of waiting for its timeout.
+var fatalWaitingReasons = map[string]v1.TaskRunReason{
+	"InvalidImageName":           v1.TaskRunReasonImagePullFailed,
+	"ErrImageNeverPull":          v1.TaskRunReasonImagePullFailed,
+	"CreateContainerConfigError": v1.TaskRunReasonCreateContainerConfigError,
+}
+
+// PodStatus is what a Pod says about a TaskRun: everything Status derives.
+type PodStatus struct {
+	// Condition is the TaskRun's Succeeded condition.
+	Condition apis.Condition
+	// Done is true once the Condition is True or False.
+	Done bool
+	// CompletionTime is set when Done.
+	CompletionTime *metav1.Time
+	Steps          []v1.StepState
+	Sidecars       []v1.SidecarState
+	Results        []v1.TaskRunResult
+}
+
+// Failed reports whether the pod ended in failure.
+func (s PodStatus) Failed() bool { return s.Condition.Status == corev1.ConditionFalse }
+
+// Status derives a TaskRun's status from its pod and the (substituted) spec
+// the pod was built from. Steps map to pod.Spec.Containers in order, sidecars
+// to the native-sidecar init containers in order (docs/design.md D2). It is
+// pure: now is used only for a completion time the pod does not give.
+func Status(pod *corev1.Pod, spec *v1.TaskSpec, now time.Time) PodStatus {
+	var s PodStatus
+	var terms []*entrypoint.Termination
+	s.Steps, terms = stepStates(pod, spec)
+	s.Sidecars = sidecarStates(pod, spec)
+	results, resErr := mergeResults(terms, spec.Results)
+	s.Results = results
+	s.Condition = condition(pod, s.Steps, terms)
+	if resErr != nil && s.Condition.Status != corev1.ConditionFalse {
+		s.Condition = failed(ReasonInvalidResults, resErr.Error())
+	}
+	s.Done = s.Condition.Status != corev1.ConditionUnknown
+	if s.Done {
+		s.CompletionTime = completionTime(pod, now)
+	}
+	return s
+}
+
+func failed(reason, msg string) apis.Condition {
+	return apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse, Reason: reason, Message: msg}
+}
+
+func ongoing(reason, msg string) apis.Condition {
+	return apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown, Reason: reason, Message: msg}
+}
+
+func statusByName(list []corev1.ContainerStatus) map[string]*corev1.ContainerStatus {
+	m := make(map[string]*corev1.ContainerStatus, len(list))
+	for i := range list {
+		m[list[i].Name] = &list[i]
+	}
+	return m
+}
+
+// stepStates returns one state per step and, for terminated steps whose shim
+// wrote a readable termination message, the parsed message (nil otherwise).
+func stepStates(pod *corev1.Pod, spec *v1.TaskSpec) ([]v1.StepState, []*entrypoint.Termination) {
+	byName := statusByName(pod.Status.ContainerStatuses)
+	states := make([]v1.StepState, 0, len(spec.Steps))
+	terms := make([]*entrypoint.Termination, 0, len(spec.Steps))
+	for i, step := range spec.Steps {
+		st := v1.StepState{Name: step.Name}
+		var term *entrypoint.Termination
+		if i < len(pod.Spec.Containers) {
+			c := pod.Spec.Containers[i]
+			st.Container = c.Name
+			if cs, ok := byName[c.Name]; ok {
+				st.ImageID = cs.ImageID
+				st.ContainerState = *cs.State.DeepCopy()
+				term = applyTermination(&st)
+			}
+		}
+		states = append(states, st)
+		terms = append(terms, term)
+	}
+	return states, terms
+}
+
+// applyTermination overlays the shim's termination message on a terminated
+// step: the real process exit code, start time and the shim's reason.
+func applyTermination(st *v1.StepState) *entrypoint.Termination {
+	t := st.Terminated
+	if t == nil {
+		return nil
+	}
+	st.TerminationReason = t.Reason
+	if t.Message == "" {
+		return nil
+	}
+	term, err := entrypoint.ParseTermination(t.Message)
+	if err != nil {
+		// Not written by the shim (e.g. the kubelet killed the container
+		// first): keep the kubelet's own account.
+		return nil
+	}
+	t.ExitCode = int32(term.ExitCode)
+	if !term.StartedAt.IsZero() {
+		t.StartedAt = metav1.NewTime(term.StartedAt)
+	}
+	if !term.FinishedAt.IsZero() {
+		t.FinishedAt = metav1.NewTime(term.FinishedAt)
+	}
+	t.Message = term.Message
+	st.TerminationReason = term.Reason
+	return &term
+}
+
+func sidecarStates(pod *corev1.Pod, spec *v1.TaskSpec) []v1.SidecarState {
+	if len(spec.Sidecars) == 0 {
+		return nil
+	}
+	var containers []corev1.Container
+	for _, c := range pod.Spec.InitContainers {
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			containers = append(containers, c)
+		}
+	}
+	byName := statusByName(pod.Status.InitContainerStatuses)
+	states := make([]v1.SidecarState, 0, len(spec.Sidecars))
+	for i, sc := range spec.Sidecars {
+		st := v1.SidecarState{Name: sc.Name}
+		if i < len(containers) {
+			st.Container = containers[i].Name
+			if cs, ok := byName[st.Container]; ok {
+				st.ImageID = cs.ImageID
+				st.ContainerState = *cs.State.DeepCopy()
+			}
+		}
+		states = append(states, st)
+	}
+	return states
+}
+
+// mergeResults merges the steps' results in step order (a later step wins)
+// and types them as the Task declares. Undeclared names are not collected by
+// the shim, so none can appear here.
+func mergeResults(terms []*entrypoint.Termination, declared []v1.TaskResult) ([]v1.TaskRunResult, error) {
+	raw := map[string]string{}
+	for _, t := range terms {
+		if t == nil {
+			continue
+		}
+		for k, v := range t.Results {
+			raw[k] = v
+		}
+	}
+	var out []v1.TaskRunResult
+	var errs []string
+	for _, d := range declared {
+		v, ok := raw[d.Name]
+		if !ok {
+			continue
+		}
+		r, err := typedResult(d, v)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		out = append(out, r)
+	}
+	if len(errs) > 0 {
+		return out, fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return out, nil
+}
+
+func typedResult(d v1.TaskResult, v string) (v1.TaskRunResult, error) {
+	r := v1.TaskRunResult{Name: d.Name, Type: d.Type}
+	switch d.Type {
+	case "", v1.ResultsTypeString:
+		r.Type = v1.ResultsTypeString
+		r.Value = *v1.NewStructuredValues(v)
+	case v1.ResultsTypeArray:
+		var a []string
+		if err := json.Unmarshal([]byte(v), &a); err != nil {
+			return r, fmt.Errorf("result %q is declared as an array but its value %q is not a JSON array of strings", d.Name, clip(v))
+		}
+		r.Value = v1.ResultValue{Type: v1.ParamTypeArray, ArrayVal: a}
+	case v1.ResultsTypeObject:
+		var o map[string]string
+		if err := json.Unmarshal([]byte(v), &o); err != nil {
+			return r, fmt.Errorf("result %q is declared as an object but its value %q is not a JSON object of strings", d.Name, clip(v))
+		}
+		r.Value = *v1.NewObject(o)
+	default:
+		return r, fmt.Errorf("result %q has unknown type %q", d.Name, d.Type)
+	}
+	return r, nil
+}
+
+func clip(s string) string {
+	if len(s) <= 80 {
+		return s
+	}
+	return s[:80] + "…"
+}
+
+func completionTime(pod *corev1.Pod, now time.Time) *metav1.Time {
+	var last time.Time
+	for _, cs := range pod.Status.ContainerStatuses {
+		if t := cs.State.Terminated; t != nil && t.FinishedAt.After(last) {
+			last = t.FinishedAt.Time
+		}
+	}
+	if last.IsZero() {
+		last = now
+	}
+	return &metav1.Time{Time: last}
+}
