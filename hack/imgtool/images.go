@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Host files from Debian packages (busybox-static, bash-static, ca-certificates).
+const (
+	hostBusybox = "/bin/busybox"
+	hostBash    = "/bin/bash-static"
+	hostCerts   = "/etc/ssl/certs/ca-certificates.crt"
+)
+
+// commonFiles are in every image: CA certificates, users and a sticky /tmp.
+func commonFiles() fsTree {
+	return fsTree{
+		"/etc/ssl/certs/ca-certificates.crt": {From: hostCerts, Mode: 0o644},
+		"/etc/passwd":                        {Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"), Mode: 0o644},
+		"/etc/group":                         {Data: []byte("root:x:0:\nnobody:x:65534:\n"), Mode: 0o644},
+		"/tmp":                               {Dir: true, Mode: 0o1777},
+		"/root":                              {Dir: true, Mode: 0o700},
+	}
+}
+
+// baseImage is busybox with every applet at its usual path (so /usr/bin/env
+// shebangs work) plus a static bash at /bin/bash and /usr/bin/bash.
+func baseImage() (v1.Image, error) {
+	t := commonFiles()
+	t["/bin/busybox"] = entry{From: hostBusybox, Mode: 0o755}
+	t["/bin/bash"] = entry{From: hostBash, Mode: 0o755}
+	t["/usr/bin/bash"] = entry{Link: "/bin/bash"}
+	out, err := exec.Command(hostBusybox, "--list-full").Output()
+	if err != nil {
+		return nil, fmt.Errorf("list busybox applets (is busybox-static installed?): %w", err)
+	}
+	for _, a := range strings.Fields(string(out)) {
+		p := "/" + a
+		if _, ok := t[p]; !ok {
+			t[p] = entry{Link: "/bin/busybox"}
+		}
+	}
+	return image(t, nil, []string{"/bin/sh"})
+}
+
+// goBinImage builds pkg as a static binary and makes it the image's
+// ENTRYPOINT at /usr/local/bin/<name>, name being the package's last element.
+func goBinImage(pkg string) (v1.Image, error) {
+	if pkg == "" {
+		return nil, fmt.Errorf("-pkg is required")
+	}
+	dir, err := os.MkdirTemp("", "imgtool-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "app")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go build %s: %w", pkg, err)
+	}
+	target := "/usr/local/bin/" + path.Base(strings.TrimSuffix(pkg, "/"))
+	t := commonFiles()
+	t[target] = entry{From: bin, Mode: 0o755}
+	return image(t, []string{target}, nil)
+}
