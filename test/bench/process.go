@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+const (
+	controllerNamespace  = "slipway"
+	controllerDeployment = "slipway-controller"
+)
+
+// controllerContainerID returns the containerd ID of the running controller.
+func controllerContainerID(ctx context.Context, cl *cluster) (string, error) {
+	var pods corev1.PodList
+	if err := cl.c.List(ctx, &pods, client.InNamespace(controllerNamespace)); err != nil {
+		return "", err
+	}
+	for _, p := range pods.Items {
+		if !strings.HasPrefix(p.Name, controllerDeployment) || p.Status.Phase != corev1.PodRunning {
+			continue
+		}
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.ContainerID != "" {
+				_, id, _ := strings.Cut(cs.ContainerID, "://")
+				return id, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no running %s pod in namespace %s", controllerDeployment, controllerNamespace)
+}
+
+// controllerRSS finds the controller's process on this node through its
+// cgroup (the bench runs on the node) and returns its resident set in bytes.
+func controllerRSS(ctx context.Context, cl *cluster) (int64, error) {
+	id, err := controllerContainerID(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	cgs, _ := filepath.Glob("/proc/[0-9]*/cgroup")
+	for _, f := range cgs {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.Contains(string(b), id) {
+			continue
+		}
+		status, err := os.ReadFile(filepath.Join(filepath.Dir(f), "status"))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("parsing VmRSS %q: %w", v, err)
+				}
+				if kb > 1024 { // skip the pause-like shims; the controller is the big one
+					return kb << 10, nil
+				}
+			}
+		}
+	}
+	return 0, fmt.Errorf("no process of container %s found under /proc", id)
+}
+
+// controllerArgs returns the controller's command-line settings (API rates, workers).
+func controllerArgs(ctx context.Context, cl *cluster) string {
+	var d appsv1.Deployment
+	if err := cl.c.Get(ctx, types.NamespacedName{Namespace: controllerNamespace, Name: controllerDeployment}, &d); err != nil {
+		return "unknown: " + err.Error()
+	}
+	if len(d.Spec.Template.Spec.Containers) == 0 {
+		return "unknown"
+	}
+	args := d.Spec.Template.Spec.Containers[0].Args
+	if len(args) == 0 {
+		return "defaults (no args)"
+	}
+	return strings.Join(args, " ")
+}

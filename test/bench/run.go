@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"time"
+
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+type options struct {
+	runs, throughputRuns, completed, dagTasks int
+	only, out                                 string
+}
+
+func (o options) want(s string) bool {
+	if o.only == "" {
+		return true
+	}
+	for _, x := range strings.Split(o.only, ",") {
+		if strings.TrimSpace(x) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func run(ctx context.Context, o options) error {
+	cl, err := newCluster(ctx, "slipway-bench")
+	if err != nil {
+		return err
+	}
+	r := &report{started: time.Now()}
+	steps := []struct {
+		name string
+		fn   func(context.Context, *cluster, options, *report) error
+	}{
+		{"handoff", benchHandoff},
+		{"latency", benchLatency},
+		{"steps", benchSteps},
+		{"sleep", benchSleep},
+		{"throughput", benchThroughput},
+		{"dag", benchDAG},
+		{"memory", benchMemory},
+	}
+	for _, s := range steps {
+		if !o.want(s.name) {
+			continue
+		}
+		fmt.Printf("== %s\n", s.name)
+		if err := s.fn(ctx, cl, o, r); err != nil {
+			r.note(fmt.Sprintf("%s: FAILED: %v", s.name, err))
+			fmt.Fprintf(os.Stderr, "%s failed: %v\n", s.name, err)
+		}
+		cl.cleanup(ctx, &pipelinev1.PipelineRun{})
+		cl.cleanup(ctx, &pipelinev1.TaskRun{})
+		cl.cleanup(ctx, &corev1.Pod{})
+	}
+	r.machine(ctx, cl)
+	fmt.Println(r.table())
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(r.markdown()), 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", o.out, err)
+		}
+		fmt.Println("wrote", o.out)
+	}
+	return nil
+}
+
+func benchLatency(ctx context.Context, cl *cluster, o options, r *report) error {
+	for i := range o.runs {
+		// interleave so that drift in the node's state hits both alike
+		p, err := cl.podSeries(ctx, 1, fmt.Sprintf("raw pod %d", i), 1, "true")
+		if err != nil {
+			return err
+		}
+		t, err := cl.taskRunSeries(ctx, 1, fmt.Sprintf("taskrun %d", i), 1, "true")
+		if err != nil {
+			return err
+		}
+		r.rawPod.d = append(r.rawPod.d, p.d...)
+		r.oneStep.d = append(r.oneStep.d, t.d...)
+	}
+	return nil
+}
+
+func benchSteps(ctx context.Context, cl *cluster, o options, r *report) error {
+	var err error
+	if r.raw20, err = cl.podSeries(ctx, o.runs, "raw pod 20 containers", 20, "true"); err != nil {
+		return err
+	}
+	if len(r.rawPod.d) == 0 {
+		if r.rawPod, err = cl.podSeries(ctx, o.runs, "raw pod", 1, "true"); err != nil {
+			return err
+		}
+	}
+	r.steps20, err = cl.taskRunSeries(ctx, o.runs, "taskrun 20 steps", 20, "true")
+	return err
+}
+
+func benchSleep(ctx context.Context, cl *cluster, o options, r *report) error {
+	var err error
+	r.sleep20, err = cl.taskRunSeries(ctx, o.runs, "taskrun 20x sleep 0.2", 20, "sleep", "0.2")
+	return err
+}
+
+func benchThroughput(ctx context.Context, cl *cluster, o options, r *report) error {
+	if err := cl.setCordon(ctx, true); err != nil {
+		return err
+	}
+	defer func() { _ = cl.setCordon(context.Background(), false) }()
+	objs := make([]client.Object, o.throughputRuns)
+	for i := range objs {
+		objs[i] = taskRun(fmt.Sprintf("tp-%d", i), 1, "true")
+	}
+	done, err := cl.countUntil(ctx, &corev1.PodList{}, len(objs), 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := cl.createAll(ctx, objs); err != nil {
+		return err
+	}
+	r.tpCreate = time.Since(start)
+	if err := <-done; err != nil {
+		return fmt.Errorf("waiting for pods: %w", err)
+	}
+	r.tpAll = time.Since(start)
+	r.tpN = len(objs)
+	r.tpSettings = controllerArgs(ctx, cl)
+	fmt.Printf("  %d TaskRuns created in %v, all pods exist after %v\n", len(objs), r.tpCreate, r.tpAll)
+	return nil
+}
+
+func benchDAG(ctx context.Context, cl *cluster, o options, r *report) error {
+	if err := cl.setCordon(ctx, true); err != nil {
+		return err
+	}
+	defer func() { _ = cl.setCordon(context.Background(), false) }()
+	pr := &pipelinev1.PipelineRun{
+		ObjectMeta: metav1.ObjectMeta{Name: "dag"},
+		Spec:       pipelinev1.PipelineRunSpec{PipelineSpec: &pipelinev1.PipelineSpec{}},
+	}
+	for i := range o.dagTasks {
+		pr.Spec.PipelineSpec.Tasks = append(pr.Spec.PipelineSpec.Tasks, pipelinev1.PipelineTask{
+			Name:     fmt.Sprintf("t%d", i),
+			TaskSpec: &pipelinev1.EmbeddedTask{TaskSpec: *taskRun("x", 1, "true").Spec.TaskSpec},
+		})
+	}
+	done, err := cl.countUntil(ctx, &pipelinev1.TaskRunList{}, o.dagTasks, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := cl.c.Create(ctx, pr); err != nil {
+		return err
+	}
+	if err := <-done; err != nil {
+		return fmt.Errorf("waiting for TaskRuns: %w", err)
+	}
+	r.dag = time.Since(start)
+	r.dagN = o.dagTasks
+	fmt.Printf("  %d TaskRuns exist after %v\n", o.dagTasks, r.dag)
+	return nil
+}
+
+func benchMemory(ctx context.Context, cl *cluster, o options, r *report) error {
+	before, err := controllerRSS(ctx, cl)
+	if err != nil {
+		return err
+	}
+	objs := make([]client.Object, o.completed)
+	for i := range objs {
+		tr := taskRun(fmt.Sprintf("done-%d", i), 1, "true")
+		// cancelled before it starts: completed by the controller, no pod
+		tr.Spec.Status = pipelinev1.TaskRunSpecStatusCancelled
+		objs[i] = tr
+	}
+	if err := cl.createAll(ctx, objs); err != nil {
+		return err
+	}
+	if err := cl.waitAllDone(ctx, len(objs), 15*time.Minute); err != nil {
+		return err
+	}
+	time.Sleep(5 * time.Second)
+	after, err := controllerRSS(ctx, cl)
+	if err != nil {
+		return err
+	}
+	r.rssBefore, r.rssAfter, r.rssN = before, after, len(objs)
+	fmt.Printf("  controller RSS %d MiB before, %d MiB with %d completed TaskRuns\n", before>>20, after>>20, len(objs))
+	return nil
+}
+
+var nsPerOp = regexp.MustCompile(`BenchmarkHandoff\S*\s+\d+\s+([\d.]+) ns/op`)
+
+func benchHandoff(ctx context.Context, _ *cluster, _ options, r *report) error {
+	out, err := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", "Handoff", "-benchtime", "200x", "./pkg/entrypoint/").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go test -bench: %w\n%s", err, out)
+	}
+	fmt.Print(string(out))
+	for _, m := range nsPerOp.FindAllStringSubmatch(string(out), -1) {
+		var ns float64
+		fmt.Sscan(m[1], &ns)
+		r.handoff = append(r.handoff, fmt.Sprintf("%s: %.3f ms", strings.Fields(m[0])[0], ns/1e6))
+	}
+	return nil
+}
