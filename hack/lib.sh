@@ -26,3 +26,56 @@ node_ip() {
 
 # elapsed prints the seconds since the given `date +%s.%N` stamp.
 elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
+
+# --- processes -------------------------------------------------------------
+# Every daemon we start records its PID in $STATE/run/<name>.pid. We only
+# ever signal those PIDs, after checking they still run the binary we started
+# (a PID can be reused after a reboot or a crash).
+
+pidfile() { echo "$STATE/run/$1.pid"; }
+
+# is_running NAME: the recorded PID is alive and still runs NAME's binary.
+is_running() {
+  local f pid exe
+  f=$(pidfile "$1")
+  [[ -f $f ]] || return 1
+  pid=$(<"$f")
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  [[ $(<"$STATE/run/$1.exe") == "$exe" ]]
+}
+
+# start_daemon NAME CMD...: run CMD detached (own session, so an interrupted
+# make does not take the cluster with it), logging to $STATE/logs/NAME.log.
+start_daemon() {
+  local n=$1; shift
+  if is_running "$n"; then log "$n already running"; return; fi
+  # Without job control a background job is not a process-group leader, so
+  # setsid execs in place and $! is the daemon's own PID (not a wrapper's).
+  setsid "$@" >>"$STATE/logs/$n.log" 2>&1 </dev/null &
+  echo $! >"$(pidfile "$n")"
+  readlink -f "$(command -v "$1")" >"$STATE/run/$n.exe"
+}
+
+# stop_daemon NAME: SIGTERM, wait up to 10 s, then SIGKILL.
+stop_daemon() {
+  local n=$1 pid i
+  if is_running "$n"; then
+    pid=$(<"$(pidfile "$n")")
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+    log "stopped $n ($pid)"
+  fi
+  rm -f "$(pidfile "$n")" "$STATE/run/$n.exe"
+}
+
+# wait_for DESC SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+wait_for() {
+  local desc=$1 end=$(( $(date +%s) + $2 )); shift 2
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s) < end )) || die "timed out waiting for $desc (logs: $STATE/logs)"
+    sleep 0.2
+  done
+}
+
+admin_kubeconfig() { echo "$STATE/etc/admin.kubeconfig"; }

@@ -1,0 +1,67 @@
+# Slipway's front door. Everything runs as root on one machine: a real
+# single-node Kubernetes (see hack/), its own registry, and Slipway on it.
+#   make up          prepare, start the cluster, push images, deploy, run the demo
+#   make down        stop everything and remove all cluster state
+#   make kubeconfig  print the admin kubeconfig path (last line)
+#   make demo        run examples/taskrun-hello.yaml and show its logs
+#   make test        unit + integration tests (envtest)
+#   make e2e         make up, then the e2e suite against the cluster
+#   make ci          test + e2e (what .ci/run runs)
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+STATE ?= $(or $(SLIPWAY_STATE),/var/lib/slipway-cluster)
+export SLIPWAY_STATE := $(STATE)
+KUBECONFIG_PATH := $(STATE)/etc/admin.kubeconfig
+GO_TEST_FLAGS ?=
+E2E_TIMEOUT ?= 30m
+
+.PHONY: up down kubeconfig demo test e2e bench ci check prepare cluster images deploy
+
+up:
+	hack/up.sh
+	@if [[ -f $(STATE)/not-deployed ]]; then \
+	  echo "Slipway not deployed (sources missing): skipping the demo"; \
+	else \
+	  $(MAKE) --no-print-directory demo; \
+	fi
+
+down:
+	hack/cluster/down.sh
+
+kubeconfig:
+	@test -f $(KUBECONFIG_PATH) || { echo "no cluster: run make up" >&2; exit 1; }
+	@echo $(KUBECONFIG_PATH)
+
+demo:
+	hack/demo.sh
+
+# Pieces of `make up`, for working on one of them.
+prepare:
+	hack/prepare.sh
+cluster: prepare
+	hack/cluster/up.sh
+images:
+	hack/images.sh
+deploy:
+	hack/deploy.sh
+
+test:
+	KUBEBUILDER_ASSETS=$$(hack/envtest-assets.sh) go test $(GO_TEST_FLAGS) ./...
+
+e2e: up
+	@if [[ -d test/e2e ]]; then \
+	  KUBECONFIG=$(KUBECONFIG_PATH) go test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) $(GO_TEST_FLAGS) ./test/e2e/...; \
+	else \
+	  echo "test/e2e does not exist yet: no e2e tests to run"; \
+	fi
+
+bench:
+	@if [[ -x hack/bench.sh ]]; then \
+	  KUBECONFIG=$(KUBECONFIG_PATH) hack/bench.sh; \
+	else \
+	  echo "hack/bench.sh does not exist yet: no benchmark to run"; \
+	fi
+
+ci: test e2e
+check: ci
