@@ -1,0 +1,246 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/resources"
+	"github.com/slipway-ci/slipway/pkg/substitution"
+)
+
+// stoppedDeadline is the activeDeadlineSeconds that stops a pod's
+// containers now while keeping the pod and its logs (D4).
+const stoppedDeadline int64 = 1
+
+func timeoutOf(tr *v1.TaskRun) time.Duration {
+	if tr == nil || tr.Spec.Timeout == nil {
+		return 0
+	}
+	return tr.Spec.Timeout.Duration
+}
+
+// stopIfCancelledOrTimedOut finishes a cancelled or timed-out TaskRun and
+// stops its pod. It reports whether it did.
+func (r *Reconciler) stopIfCancelledOrTimedOut(ctx context.Context, rn *run) (bool, error) {
+	tr := rn.tr
+	var reason, msg string
+	timeout := timeoutOf(rn.defaulted)
+	switch {
+	case tr.IsCancelled():
+		reason = v1.TaskRunReasonCancelled.String()
+		msg = fmt.Sprintf("TaskRun %q was cancelled", tr.Name)
+		if tr.Spec.StatusMessage != "" {
+			msg += ": " + string(tr.Spec.StatusMessage)
+		}
+	case timeout > 0 && r.clock.Since(tr.Status.StartTime.Time) >= timeout:
+		reason = v1.TaskRunReasonTimedOut.String()
+		msg = fmt.Sprintf("TaskRun %q failed to finish within %q", tr.Name, timeout.String())
+	default:
+		return false, nil
+	}
+	pod, err := r.currentPod(ctx, tr)
+	if err != nil {
+		return false, err
+	}
+	if pod != nil {
+		if err := r.stopPod(ctx, pod); err != nil {
+			return false, err
+		}
+		ps := Status(pod, rn.spec, r.clock.Now())
+		tr.Status.Steps, tr.Status.Sidecars = ps.Steps, ps.Sidecars
+	}
+	r.fail(tr, reason, msg)
+	return true, nil
+}
+
+// currentPod returns the pod of the current attempt, or nil if there is none.
+func (r *Reconciler) currentPod(ctx context.Context, tr *v1.TaskRun) (*corev1.Pod, error) {
+	pod := &corev1.Pod{}
+	key := types.NamespacedName{Namespace: tr.Namespace, Name: resources.PodName(tr.Name, len(tr.Status.RetriesStatus))}
+	err := r.client.Get(ctx, key, pod)
+	if apierrors.IsNotFound(err) {
+		// The cache may lag behind a pod created moments ago.
+		err = r.apiReader.Get(ctx, key, pod)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("getting pod %s: %w", key.Name, err)
+	}
+	return pod, nil
+}
+
+// stopPod lowers the pod's activeDeadlineSeconds so that the kubelet stops
+// every container; the pod stays so its logs stay readable (D4).
+func (r *Reconciler) stopPod(ctx context.Context, pod *corev1.Pod) error {
+	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return nil
+	}
+	if d := pod.Spec.ActiveDeadlineSeconds; d != nil && *d <= stoppedDeadline {
+		return nil
+	}
+	patch := client.MergeFrom(pod.DeepCopy())
+	pod.Spec.ActiveDeadlineSeconds = ptrTo(stoppedDeadline)
+	if err := r.client.Patch(ctx, pod, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("stopping pod %s: %w", pod.Name, err)
+	}
+	ctrl.LoggerFrom(ctx).Info("pod stopped", "pod", pod.Name)
+	return nil
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// getOrCreatePod returns the current attempt's pod, creating it (and its
+// volumeClaimTemplate PVCs) when it does not exist yet.
+func (r *Reconciler) getOrCreatePod(ctx context.Context, rn *run) (*corev1.Pod, error) {
+	tr := rn.tr
+	name := resources.PodName(tr.Name, len(tr.Status.RetriesStatus))
+	pod := &corev1.Pod{}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: tr.Namespace, Name: name}, pod)
+	if err == nil {
+		return r.owned(tr, pod)
+	}
+	if !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("getting pod %s: %w", name, err)
+	}
+	want, err := r.makePod(ctx, rn)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.createPVCs(ctx, rn.defaulted); err != nil {
+		return nil, err
+	}
+	return r.createPod(ctx, tr, want)
+}
+
+// makePod substitutes the spec, resolves image entrypoints and builds the pod.
+func (r *Reconciler) makePod(ctx context.Context, rn *run) (*corev1.Pod, error) {
+	retry := len(rn.tr.Status.RetriesStatus)
+	values := substitution.TaskRunValues(rn.spec, rn.defaulted, substitution.TaskRunOptions{
+		Retry:      retry,
+		VolumeName: resources.WorkspaceVolumeName,
+		ClaimName:  resources.WorkspacePVCName,
+	})
+	spec := substitution.ApplyToTaskSpec(rn.spec, values)
+	if refs := substitution.Unresolved(spec); len(refs) > 0 {
+		return nil, &userError{reason: v1.TaskRunReasonFailedValidation.String(),
+			err: fmt.Errorf("unresolved variables: $(%s)", strings.Join(refs, "), $("))}
+	}
+	images, err := r.resolveImages(ctx, rn, spec)
+	if err != nil {
+		return nil, err
+	}
+	pod, err := resources.MakePod(resources.PodInput{
+		TaskRun: rn.defaulted, Spec: spec, Config: rn.cfg, Images: images, Retry: retry,
+	})
+	if err != nil {
+		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
+			err: fmt.Errorf("translating TaskRun to a pod: %w", err)}
+	}
+	return pod, nil
+}
+
+// resolveImages looks up ENTRYPOINT/CMD for steps that give only an image.
+func (r *Reconciler) resolveImages(ctx context.Context, rn *run, spec *v1.TaskSpec) (map[string]resources.ImageConfig, error) {
+	refs := resources.ImagesToResolve(spec)
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	tr := rn.defaulted
+	var secrets []string
+	if pt := tr.Spec.PodTemplate; pt != nil {
+		for _, s := range pt.ImagePullSecrets {
+			secrets = append(secrets, s.Name)
+		}
+	}
+	out := make(map[string]resources.ImageConfig, len(refs))
+	for _, ref := range refs {
+		c, err := r.images.Entrypoint(ctx, image.Request{
+			Image: ref, Namespace: tr.Namespace, ServiceAccount: tr.Spec.ServiceAccountName,
+			PullSecrets: secrets, Mirrors: rn.cfg.RegistryMirrors, Insecure: rn.cfg.InsecureRegistries,
+		})
+		if err != nil {
+			err = fmt.Errorf("looking up the entrypoint of image %q (a step gives no command): %w", ref, err)
+			if image.IsPermanent(err) {
+				return nil, &userError{reason: v1.TaskRunReasonImagePullFailed.String(), err: err}
+			}
+			return nil, err
+		}
+		out[ref] = resources.ImageConfig{Entrypoint: c.Entrypoint, Cmd: c.Cmd}
+	}
+	return out, nil
+}
+
+// createPVCs creates the PVCs of volumeClaimTemplate workspace bindings,
+// owned by the TaskRun. Existing ones are kept.
+func (r *Reconciler) createPVCs(ctx context.Context, tr *v1.TaskRun) error {
+	for _, b := range tr.Spec.Workspaces {
+		t := b.VolumeClaimTemplate
+		if t == nil {
+			continue
+		}
+		pvc := &corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: resources.WorkspacePVCName(tr, b), Namespace: tr.Namespace,
+				Labels: t.Labels, Annotations: t.Annotations,
+				OwnerReferences: []metav1.OwnerReference{ownerRef(tr)},
+			},
+			Spec: t.Spec,
+		}
+		err := r.client.Create(ctx, pvc)
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			if apierrors.IsInvalid(err) {
+				return &userError{reason: v1.TaskRunReasonFailedValidation.String(),
+					err: fmt.Errorf("workspace %q: volumeClaimTemplate: %w", b.Name, err)}
+			}
+			return fmt.Errorf("creating PVC for workspace %q: %w", b.Name, err)
+		}
+	}
+	return nil
+}
+
+func ownerRef(tr *v1.TaskRun) metav1.OwnerReference {
+	return *metav1.NewControllerRef(tr, v1.SchemeGroupVersion.WithKind("TaskRun"))
+}
+
+// createPod creates pod; if it already exists (a stale cache, a repeated
+// pass) the existing one is read back and adopted only if tr owns it (D5).
+func (r *Reconciler) createPod(ctx context.Context, tr *v1.TaskRun, pod *corev1.Pod) (*corev1.Pod, error) {
+	err := r.client.Create(ctx, pod)
+	switch {
+	case err == nil:
+		ctrl.LoggerFrom(ctx).Info("pod created", "pod", pod.Name)
+		return pod, nil
+	case apierrors.IsAlreadyExists(err):
+		existing := &corev1.Pod{}
+		if err := r.apiReader.Get(ctx, client.ObjectKeyFromObject(pod), existing); err != nil {
+			return nil, fmt.Errorf("reading back existing pod %s: %w", pod.Name, err)
+		}
+		return r.owned(tr, existing)
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
+			err: fmt.Errorf("creating pod %s: %w", pod.Name, err)}
+	}
+	return nil, fmt.Errorf("creating pod %s: %w", pod.Name, err)
+}
+
+func (r *Reconciler) owned(tr *v1.TaskRun, pod *corev1.Pod) (*corev1.Pod, error) {
+	if !metav1.IsControlledBy(pod, tr) {
+		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
+			err: errors.New("pod " + pod.Name + " already exists and is not controlled by this TaskRun: delete it or rename the TaskRun")}
+	}
+	return pod, nil
+}

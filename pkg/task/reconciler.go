@@ -1,0 +1,266 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	"knative.dev/pkg/apis"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/resolution"
+)
+
+// Reconciler drives one TaskRun to completion through its Pod.
+type Reconciler struct {
+	client    client.Client
+	apiReader client.Reader
+	recorder  events.EventRecorder
+	images    image.Resolver
+	clock     clock.PassiveClock
+	// namespace holds the slipway-config ConfigMap.
+	namespace string
+}
+
+// run is one reconcile's view of a TaskRun: tr is what gets written back
+// (status only); defaulted is a defaulted copy used for decisions and for
+// building the pod, since defaults are never written to spec (D7).
+type run struct {
+	tr        *v1.TaskRun
+	defaulted *v1.TaskRun
+	spec      *v1.TaskSpec
+	cfg       *config.Config
+}
+
+// Reconcile implements reconcile.Reconciler.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx).WithValues("taskRun", req.NamespacedName.String())
+	ctx = ctrl.LoggerInto(ctx, log)
+
+	tr := &v1.TaskRun{}
+	if err := r.client.Get(ctx, req.NamespacedName, tr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if tr.IsDone() {
+		return ctrl.Result{}, nil
+	}
+	cfg, err := r.config(ctx)
+	if err != nil {
+		r.recorder.Eventf(tr, nil, corev1.EventTypeWarning, "InvalidConfig", "Reconcile", "%v", err)
+		return ctrl.Result{}, err
+	}
+	before := tr.DeepCopy()
+	result, err := r.reconcile(ctx, &run{tr: tr, cfg: cfg})
+	if werr := r.writeStatus(ctx, before, tr); werr != nil {
+		return ctrl.Result{}, errors.Join(err, werr)
+	}
+	return result, err
+}
+
+// reconcile is the flat list of steps; each either finishes the TaskRun's
+// status for this pass or hands over to the next.
+func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error) {
+	tr := rn.tr
+	if tr.Spec.Status == v1.TaskRunSpecStatusPending {
+		tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown,
+			Reason: v1.TaskRunReasonPending.String(), Message: "TaskRun is pending: remove spec.status to start it"})
+		return ctrl.Result{}, nil
+	}
+	r.start(tr)
+	if err := r.resolve(ctx, rn); err != nil {
+		return ctrl.Result{}, r.failOnUserError(tr, err)
+	}
+	if err := validate(ctx, rn); err != nil {
+		r.fail(tr, v1.TaskRunReasonFailedValidation.String(), err.Error())
+		return ctrl.Result{}, nil
+	}
+	if tr.Status.TaskSpec == nil {
+		tr.Status.TaskSpec = rn.spec.DeepCopy()
+	}
+	if stopped, err := r.stopIfCancelledOrTimedOut(ctx, rn); stopped || err != nil {
+		return ctrl.Result{}, err
+	}
+	pod, err := r.getOrCreatePod(ctx, rn)
+	if err != nil || pod == nil {
+		return ctrl.Result{}, r.failOnUserError(tr, err)
+	}
+	r.applyPodStatus(tr, pod, rn.spec)
+	if tr.IsFailure() && tr.IsRetriable() && !tr.IsCancelled() {
+		r.retry(tr)
+		return ctrl.Result{Requeue: true}, nil
+	}
+	return r.requeueAtDeadline(rn), nil
+}
+
+// start records the start time and the Started condition of a new TaskRun.
+func (r *Reconciler) start(tr *v1.TaskRun) {
+	if tr.Status.StartTime != nil {
+		return
+	}
+	tr.Status.StartTime = &metav1.Time{Time: r.clock.Now()}
+	tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown,
+		Reason: v1.TaskRunReasonStarted.String()})
+}
+
+// resolve fills rn.spec from taskRef or taskSpec.
+func (r *Reconciler) resolve(ctx context.Context, rn *run) error {
+	tr := rn.tr
+	switch {
+	case tr.Status.TaskSpec != nil:
+		// Resolved on an earlier pass: a Task edited since must not change
+		// a running TaskRun.
+		rn.spec = tr.Status.TaskSpec.DeepCopy()
+	case tr.Spec.TaskSpec != nil:
+		rn.spec = tr.Spec.TaskSpec.DeepCopy()
+	case tr.Spec.TaskRef != nil:
+		spec, err := resolution.Task(ctx, r.client, tr.Namespace, tr.Spec.TaskRef)
+		if err != nil {
+			return fmt.Errorf("resolving taskRef: %w", err)
+		}
+		rn.spec = spec
+	default:
+		return &userError{reason: v1.TaskRunReasonFailedValidation.String(),
+			err: errors.New("TaskRun has neither taskRef nor taskSpec")}
+	}
+	return nil
+}
+
+// config reads slipway-config through the cache; a missing ConfigMap means
+// the defaults.
+func (r *Reconciler) config(ctx context.Context) (*config.Config, error) {
+	cm := &corev1.ConfigMap{}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: r.namespace, Name: config.ConfigMapName}, cm)
+	if apierrors.IsNotFound(err) {
+		return config.FromConfigMap(nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", r.namespace, config.ConfigMapName, err)
+	}
+	return config.FromConfigMap(cm)
+}
+
+// applyPodStatus copies what the pod says into the TaskRun's status.
+func (r *Reconciler) applyPodStatus(tr *v1.TaskRun, pod *corev1.Pod, spec *v1.TaskSpec) {
+	ps := Status(pod, spec, r.clock.Now())
+	tr.Status.PodName = pod.Name
+	tr.Status.Steps = ps.Steps
+	tr.Status.Sidecars = ps.Sidecars
+	tr.Status.Results = ps.Results
+	cond := ps.Condition
+	tr.Status.SetCondition(&cond)
+	if ps.Done {
+		tr.Status.CompletionTime = ps.CompletionTime
+	}
+}
+
+// retry archives the failed attempt in retriesStatus and resets the status
+// so that the next pass creates the pod of the next attempt.
+func (r *Reconciler) retry(tr *v1.TaskRun) {
+	attempt := tr.Status.DeepCopy()
+	attempt.RetriesStatus = nil
+	attempt.TaskSpec = nil
+	tr.Status.RetriesStatus = append(tr.Status.RetriesStatus, *attempt)
+	tr.Status.PodName = ""
+	tr.Status.Steps = nil
+	tr.Status.Sidecars = nil
+	tr.Status.Results = nil
+	tr.Status.CompletionTime = nil
+	tr.Status.StartTime = &metav1.Time{Time: r.clock.Now()}
+	tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown,
+		Reason: v1.TaskRunReasonToBeRetried.String(),
+		Message: fmt.Sprintf("attempt %d failed (%s); retrying", len(tr.Status.RetriesStatus),
+			attempt.GetCondition(apis.ConditionSucceeded).GetMessage())})
+}
+
+// requeueAtDeadline asks to be called back when the TaskRun times out, in
+// case no pod event comes first.
+func (r *Reconciler) requeueAtDeadline(rn *run) ctrl.Result {
+	if rn.tr.IsDone() {
+		return ctrl.Result{}
+	}
+	timeout := timeoutOf(rn.defaulted)
+	if timeout <= 0 {
+		return ctrl.Result{}
+	}
+	left := rn.tr.Status.StartTime.Add(timeout).Sub(r.clock.Now())
+	return ctrl.Result{RequeueAfter: max(left, 0) + 100*time.Millisecond}
+}
+
+// fail marks the TaskRun failed for good.
+func (r *Reconciler) fail(tr *v1.TaskRun, reason, msg string) {
+	tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse,
+		Reason: reason, Message: msg})
+	tr.Status.CompletionTime = &metav1.Time{Time: r.clock.Now()}
+}
+
+// failOnUserError fails the TaskRun when err is the user's to fix and
+// returns nil; any other error is returned for a retry with backoff.
+func (r *Reconciler) failOnUserError(tr *v1.TaskRun, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *userError
+	switch {
+	case errors.As(err, &ue):
+		r.fail(tr, ue.reason, ue.err.Error())
+	case resolution.IsUserError(err):
+		r.fail(tr, ReasonCouldntGetTask, err.Error())
+	default:
+		return err
+	}
+	return nil
+}
+
+// userError is a failure the user must fix, with the reason to report.
+type userError struct {
+	reason string
+	err    error
+}
+
+func (e *userError) Error() string { return e.err.Error() }
+func (e *userError) Unwrap() error { return e.err }
+
+// writeStatus writes tr's status if this pass changed it, then emits the
+// events that describe the change (after the write, so a conflict that
+// repeats the pass does not repeat the events).
+func (r *Reconciler) writeStatus(ctx context.Context, before, tr *v1.TaskRun) error {
+	if equality.Semantic.DeepEqual(before.Status, tr.Status) {
+		return nil
+	}
+	if err := r.client.Status().Update(ctx, tr); err != nil {
+		return fmt.Errorf("updating TaskRun status: %w", err)
+	}
+	r.emitEvents(ctx, before, tr)
+	return nil
+}
+
+func (r *Reconciler) emitEvents(ctx context.Context, before, tr *v1.TaskRun) {
+	log := logr.FromContextOrDiscard(ctx)
+	if before.Status.StartTime == nil && tr.Status.StartTime != nil {
+		r.recorder.Eventf(tr, nil, corev1.EventTypeNormal, v1.TaskRunReasonStarted.String(), "Start", "TaskRun started")
+	}
+	if before.IsDone() || !tr.IsDone() {
+		return
+	}
+	c := tr.Status.GetCondition(apis.ConditionSucceeded)
+	if tr.IsSuccessful() {
+		log.Info("taskrun succeeded", "pod", tr.Status.PodName)
+		r.recorder.Eventf(tr, nil, corev1.EventTypeNormal, v1.TaskRunReasonSuccessful.String(), "Finish", "%s", c.Message)
+		return
+	}
+	log.Info("taskrun failed", "pod", tr.Status.PodName, "reason", c.Reason, "message", c.Message)
+	r.recorder.Eventf(tr, nil, corev1.EventTypeWarning, v1.TaskRunReasonFailed.String(), "Finish", "%s: %s", c.Reason, c.Message)
+}

@@ -1,0 +1,75 @@
+package task
+
+import (
+	"errors"
+	"fmt"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+
+	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/resources"
+)
+
+// ControllerName names the controller in logs, metrics and events.
+const ControllerName = "taskrun"
+
+// Options configure the TaskRun controller.
+type Options struct {
+	// Namespace holds the slipway-config ConfigMap.
+	Namespace string
+	// Workers is the number of TaskRuns reconciled at once.
+	Workers int
+	// Images looks up step image entrypoints.
+	Images image.Resolver
+	// Clock defaults to the real clock; tests inject a fake one.
+	Clock clock.PassiveClock
+}
+
+// Setup registers the TaskRun reconciler with mgr. The manager's cache
+// must be built with CacheByObject so that it holds only Slipway's pods.
+func Setup(mgr ctrl.Manager, opts Options) error {
+	if opts.Images == nil {
+		return errors.New("setting up the TaskRun controller: Options.Images is required")
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
+	}
+	if opts.Workers < 1 {
+		opts.Workers = 1
+	}
+	r := &Reconciler{
+		client:    mgr.GetClient(),
+		apiReader: mgr.GetAPIReader(),
+		recorder:  mgr.GetEventRecorder("slipway-controller"),
+		images:    opts.Images,
+		clock:     opts.Clock,
+		namespace: opts.Namespace,
+	}
+	err := ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&v1.TaskRun{}).
+		Owns(&corev1.Pod{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Workers}).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("setting up the TaskRun controller: %w", err)
+	}
+	return nil
+}
+
+// CacheByObject restricts the manager's cache to what the TaskRun
+// controller needs: pods labelled as Slipway's, and ConfigMaps of the
+// controller's namespace only.
+func CacheByObject(namespace string) map[client.Object]cache.ByObject {
+	return map[client.Object]cache.ByObject{
+		&corev1.Pod{}: {Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedByValue})},
+		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{namespace: {}}},
+	}
+}

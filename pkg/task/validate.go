@@ -1,0 +1,91 @@
+package task
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// validate applies defaults (Slipway's config first, then Tekton's
+// SetDefaults) to copies of the TaskRun and its spec, and validates both
+// with Tekton's own Validate plus the checks that need both at once.
+// It sets rn.defaulted and defaults rn.spec in place.
+func validate(ctx context.Context, rn *run) error {
+	d := rn.tr.DeepCopy()
+	if d.Spec.Timeout == nil {
+		d.Spec.Timeout = &metav1.Duration{Duration: rn.cfg.DefaultTimeout}
+	}
+	if d.Spec.ServiceAccountName == "" {
+		d.Spec.ServiceAccountName = rn.cfg.DefaultServiceAccount
+	}
+	d.SetDefaults(ctx)
+	rn.defaulted = d
+	if err := d.Validate(ctx); err != nil {
+		return fmt.Errorf("invalid TaskRun: %w", err)
+	}
+	rn.spec.SetDefaults(ctx)
+	if err := rn.spec.Validate(ctx); err != nil {
+		return fmt.Errorf("invalid TaskSpec: %w", err)
+	}
+	if err := checkParams(rn.spec.Params, d.Spec.Params); err != nil {
+		return err
+	}
+	return checkWorkspaces(rn.spec.Workspaces, d.Spec.Workspaces)
+}
+
+// checkParams checks that every param without a default is given, that no
+// undeclared param is given, and that given values have the declared type.
+func checkParams(decl v1.ParamSpecs, given v1.Params) error {
+	declared := make(map[string]v1.ParamSpec, len(decl))
+	for _, p := range decl {
+		declared[p.Name] = p
+	}
+	var problems []string
+	provided := map[string]bool{}
+	for _, p := range given {
+		provided[p.Name] = true
+		d, ok := declared[p.Name]
+		if !ok {
+			continue // Tekton ignores extra params (a PipelineRun may pass them on).
+		}
+		if d.Type != "" && p.Value.Type != "" && string(d.Type) != string(p.Value.Type) {
+			problems = append(problems, fmt.Sprintf("param %q is declared as %s but given as %s", p.Name, d.Type, p.Value.Type))
+		}
+	}
+	var missing []string
+	for _, p := range decl {
+		if p.Default == nil && !provided[p.Name] {
+			missing = append(missing, p.Name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		problems = append(problems, fmt.Sprintf("missing value for params %s (declared without a default)", strings.Join(missing, ", ")))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid params: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// checkWorkspaces checks that every non-optional declared workspace is bound.
+func checkWorkspaces(decl []v1.WorkspaceDeclaration, bound []v1.WorkspaceBinding) error {
+	have := make(map[string]bool, len(bound))
+	for _, b := range bound {
+		have[b.Name] = true
+	}
+	var missing []string
+	for _, w := range decl {
+		if !w.Optional && !have[w.Name] {
+			missing = append(missing, w.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("invalid workspaces: workspaces %s are declared but not bound by the TaskRun", strings.Join(missing, ", "))
+	}
+	return nil
+}
