@@ -69,7 +69,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 // controller's namespace only.
 func CacheByObject(namespace string) map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
-		&corev1.Pod{}: {Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedByValue})},
+		&corev1.Pod{}:       {Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedByValue})},
 		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{namespace: {}}},
 	}
 }
