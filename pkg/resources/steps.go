@@ -1,0 +1,155 @@
+package resources
+
+import (
+	"fmt"
+	"strconv"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/slipway-ci/slipway/pkg/entrypoint"
+)
+
+// StepName is the name of step i as the entrypoint and the status report
+// it: its own name, or "unnamed-<i>".
+func StepName(i int, st *v1.Step) string {
+	if st.Name != "" {
+		return st.Name
+	}
+	return "unnamed-" + strconv.Itoa(i)
+}
+
+// postFile is where step i posts that it is done (D1).
+func postFile(i int) string {
+	return entrypoint.RunDir + "/" + strconv.Itoa(i) + "/out"
+}
+
+func (b *builder) addSteps() error {
+	if len(b.in.Spec.Steps) == 0 {
+		return fmt.Errorf("the Task has no steps")
+	}
+	ov, used := stepSpecs(b.in.TaskRun), map[string]bool{}
+	for i := range b.in.Spec.Steps {
+		c, err := b.stepContainer(i, &b.in.Spec.Steps[i])
+		if err != nil {
+			return fmt.Errorf("step %q: %w", StepName(i, &b.in.Spec.Steps[i]), err)
+		}
+		applyOverride(ov, used, b.in.Spec.Steps[i].Name, &c)
+		b.pod.Spec.Containers = append(b.pod.Spec.Containers, c)
+	}
+	return checkOverridesUsed(ov, used, "stepSpecs")
+}
+
+func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
+	if err := checkStep(st); err != nil {
+		return corev1.Container{}, err
+	}
+	name := StepName(i, st)
+	c := mergeStepTemplate(b.in.Spec.StepTemplate, st)
+	if c.Image == "" {
+		return c, fmt.Errorf("no image (set the step's image or the stepTemplate's)")
+	}
+	cmd, err := b.command(st.Script, &c)
+	if err != nil {
+		return c, err
+	}
+	opts := entrypoint.Options{
+		Step:     name,
+		PostFile: postFile(i),
+		Results:  b.results,
+		OnError:  string(st.OnError),
+		Script:   st.Script,
+		Command:  cmd,
+	}
+	if i > 0 {
+		opts.WaitFile = postFile(i - 1)
+	}
+	if st.Timeout != nil {
+		opts.Timeout = st.Timeout.Duration
+	}
+	c.Name = StepPrefix + name
+	c.Command = []string{entrypoint.BinPath}
+	c.Args = opts.Args()
+	if c.WorkingDir == "" {
+		c.WorkingDir = entrypoint.WorkspaceDir
+	}
+	c.Env = withHome(mergeEnv(c.Env, b.templateEnv()))
+	c.VolumeMounts = b.mounts(stepMounts, c.VolumeMounts)
+	c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
+	return c, nil
+}
+
+// checkStep rejects step fields that Slipway does not implement yet.
+func checkStep(st *v1.Step) error {
+	switch {
+	case st.Ref != nil:
+		return unsupported("ref (StepActions)")
+	case len(st.Params) > 0:
+		return unsupported("params (StepActions)")
+	case len(st.Results) > 0:
+		return unsupported("results (step results)")
+	case len(st.When) > 0:
+		return unsupported("when")
+	case st.StdoutConfig != nil:
+		return unsupported("stdoutConfig")
+	case st.StderrConfig != nil:
+		return unsupported("stderrConfig")
+	case len(st.Workspaces) > 0:
+		return unsupported("workspaces (isolated workspaces)")
+	case st.Script != "" && len(st.Command) > 0:
+		return fmt.Errorf("script and command cannot both be set")
+	}
+	return nil
+}
+
+// command is what the shim runs: the step's command and args; for a script
+// its args; else the image's ENTRYPOINT with the args or the image's CMD.
+func (b *builder) command(script string, c *corev1.Container) ([]string, error) {
+	if script != "" {
+		return c.Args, nil
+	}
+	if len(c.Command) > 0 {
+		return append(append([]string{}, c.Command...), c.Args...), nil
+	}
+	img, ok := b.in.Images[c.Image]
+	if !ok {
+		return nil, fmt.Errorf("no command, and the ENTRYPOINT/CMD of image %q was not resolved", c.Image)
+	}
+	cmd := append([]string{}, img.Entrypoint...)
+	if len(c.Args) > 0 {
+		cmd = append(cmd, c.Args...)
+	} else {
+		cmd = append(cmd, img.Cmd...)
+	}
+	if len(cmd) == 0 {
+		return nil, fmt.Errorf("no command, and image %q has neither ENTRYPOINT nor CMD", c.Image)
+	}
+	return cmd, nil
+}
+
+// templateEnv is the podTemplate's env, which wins over the steps' (as in
+// Tekton).
+func (b *builder) templateEnv() []corev1.EnvVar {
+	if t := b.in.TaskRun.Spec.PodTemplate; t != nil {
+		return t.Env
+	}
+	return nil
+}
+
+// mounts returns the internal mounts, then the workspaces', then the
+// container's own.
+func (b *builder) mounts(internal, own []corev1.VolumeMount) []corev1.VolumeMount {
+	out := make([]corev1.VolumeMount, 0, len(internal)+len(b.wsMounts)+len(own))
+	out = append(out, internal...)
+	out = append(out, b.wsMounts...)
+	return append(out, own...)
+}
+
+func withHome(env []corev1.EnvVar) []corev1.EnvVar {
+	for _, e := range env {
+		if e.Name == "HOME" {
+			return env
+		}
+	}
+	return append(env, corev1.EnvVar{Name: "HOME", Value: entrypoint.HomeDir})
+}
