@@ -1,0 +1,132 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/slipway-ci/slipway/pkg/pipeline/state"
+	"github.com/slipway-ci/slipway/pkg/resources"
+)
+
+// forEach runs f for i in [0, n) with at most r.parallelism at once and
+// joins the errors.
+func (r *Reconciler) forEach(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, r.parallelism)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = f(i)
+		}(i)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// createPVCs makes one PVC per volumeClaimTemplate workspace binding (only
+// when TaskRuns are about to be created) and returns their names.
+func (r *Reconciler) createPVCs(ctx context.Context, pr *v1.PipelineRun, needed bool) (map[string]string, error) {
+	claims := map[string]string{}
+	for _, b := range pr.Spec.Workspaces {
+		if b.VolumeClaimTemplate == nil {
+			continue
+		}
+		pvc := resources.MakePVC(pr, b)
+		claims[b.Name] = pvc.Name
+		if !needed {
+			continue
+		}
+		if err := r.client.Create(ctx, pvc); err != nil && !apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("creating PVC %s for workspace %q: %w", pvc.Name, b.Name, err)
+		}
+	}
+	return claims, nil
+}
+
+// createTaskRuns creates the planned TaskRuns concurrently. AlreadyExists
+// is fine when this PipelineRun owns the TaskRun (a previous reconcile made
+// it); it is an error otherwise.
+func (r *Reconciler) createTaskRuns(ctx context.Context, pr *v1.PipelineRun, pipelineName string, claims map[string]string, launches []state.Launch) error {
+	return r.forEach(len(launches), func(i int) error {
+		l := launches[i]
+		tr, err := resources.MakeTaskRun(pr, l.Task, resources.TaskRunOptions{
+			Name: l.Name, PipelineName: pipelineName, Finally: l.Finally, Timeout: l.Timeout, ClaimNames: claims,
+		})
+		if err != nil {
+			return fmt.Errorf("making TaskRun %s: %w", l.Name, err)
+		}
+		key := pr.Namespace + "/" + l.Name
+		if r.recentlyCreated(key) {
+			return nil // the cache has not caught up with our own create yet
+		}
+		err = r.client.Create(ctx, tr)
+		if err == nil {
+			r.created.Store(key, time.Now())
+		}
+		if apierrors.IsAlreadyExists(err) {
+			return r.checkOwned(ctx, pr, l.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("creating TaskRun %s: %w", l.Name, err)
+		}
+		return nil
+	})
+}
+
+func (r *Reconciler) checkOwned(ctx context.Context, pr *v1.PipelineRun, name string) error {
+	existing := &v1.TaskRun{}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: pr.Namespace, Name: name}, existing)
+	if apierrors.IsNotFound(err) {
+		return nil // created a moment ago, not in the cache yet
+	}
+	if err != nil {
+		return fmt.Errorf("reading back TaskRun %s: %w", name, err)
+	}
+	if c := metav1.GetControllerOf(existing); c == nil || c.UID != pr.UID {
+		return fmt.Errorf("TaskRun %s/%s already exists and is not controlled by this PipelineRun", pr.Namespace, name)
+	}
+	return nil
+}
+
+// createdTTL bounds how long a create is trusted while the cache lags.
+const createdTTL = time.Minute
+
+// recentlyCreated reports whether this process created key within createdTTL.
+func (r *Reconciler) recentlyCreated(key string) bool {
+	v, ok := r.created.Load(key)
+	if !ok {
+		return false
+	}
+	if time.Since(v.(time.Time)) > createdTTL {
+		r.created.Delete(key)
+		return false
+	}
+	return true
+}
+
+// cancelTaskRuns sets spec.status TaskRunCancelled on the given TaskRuns.
+func (r *Reconciler) cancelTaskRuns(ctx context.Context, pr *v1.PipelineRun, cancels []state.Cancel) error {
+	return r.forEach(len(cancels), func(i int) error {
+		c := cancels[i]
+		patch := fmt.Sprintf(`{"spec":{"status":%q,"statusMessage":%q}}`, v1.TaskRunSpecStatusCancelled, c.Message)
+		tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: c.Name}}
+		err := r.client.Patch(ctx, tr, client.RawPatch(types.MergePatchType, []byte(patch)))
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("cancelling TaskRun %s: %w", c.Name, err)
+		}
+		return nil
+	})
+}
+

@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"go.uber.org/zap"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	"knative.dev/pkg/apis"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/pipeline/dag"
+	"github.com/slipway-ci/slipway/pkg/pipeline/state"
+	"github.com/slipway-ci/slipway/pkg/resources"
+)
+
+// Reconciler runs PipelineRuns as child TaskRuns.
+type Reconciler struct {
+	client      client.Client
+	recorder    events.EventRecorder
+	clock       clock.PassiveClock
+	namespace   string
+	parallelism int
+	// created remembers TaskRuns this process created ("ns/name" ->
+	// time.Time) until the cache shows them, so that a reconcile on a
+	// lagging cache does not create them again.
+	created sync.Map
+}
+
+// Reconcile moves one PipelineRun forward.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	pr := &v1.PipelineRun{}
+	if err := r.client.Get(ctx, req.NamespacedName, pr); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if pr.IsDone() {
+		return ctrl.Result{}, nil
+	}
+	logger := log.FromContext(ctx).WithValues("pipelineRun", req.String())
+	ctx = log.IntoContext(ctx, logger)
+	before := pr.DeepCopy()
+	if pr.IsPending() && pr.Status.StartTime == nil {
+		pr.Status.MarkRunning(v1.PipelineRunReasonPending.String(), "PipelineRun %q is pending", pr.Name)
+		return ctrl.Result{}, r.writeStatus(ctx, before, pr)
+	}
+	started := pr.Status.StartTime == nil
+	if started {
+		pr.Status.StartTime = &metav1.Time{Time: r.clock.Now()}
+		r.recorder.Eventf(pr, nil, corev1.EventTypeNormal, v1.PipelineRunReasonStarted.String(), "Start", "PipelineRun started")
+	}
+	res, err := r.run(ctx, pr)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.writeStatus(ctx, before, pr); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.finishEvent(pr)
+	return res, nil
+}
+
+// run evaluates the PipelineRun and acts on the plan, recording the outcome
+// in pr.Status. Errors are returned only for what a retry can fix.
+func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, error) {
+	name, spec, err := r.pipelineSpec(ctx, pr)
+	if err != nil {
+		var ue *userError
+		if errors.As(err, &ue) {
+			r.fail(pr, ue.reason, ue.msg)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	pr.Status.PipelineSpec = spec
+	g, err := dag.Build(spec.Tasks, spec.Finally)
+	if err != nil {
+		r.fail(pr, v1.PipelineRunReasonInvalidGraph.String(), fmt.Sprintf("PipelineRun %s/%s: %v", pr.Namespace, pr.Name, err))
+		return ctrl.Result{}, nil
+	}
+	cfg, err := r.config(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	trs, err := r.children(ctx, pr)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	plan := state.Evaluate(state.Input{
+		Run: pr, Spec: spec, PipelineName: name, Graph: g, TaskRuns: trs, Now: r.clock.Now(), Config: cfg,
+	})
+	if err := r.act(ctx, pr, name, plan); err != nil {
+		return ctrl.Result{}, err
+	}
+	r.applyPlan(pr, plan)
+	return ctrl.Result{RequeueAfter: plan.RequeueAfter}, nil
+}
+
+// act creates and cancels children as the plan says.
+func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName string, plan state.Plan) error {
+	claims, err := r.createPVCs(ctx, pr, len(plan.Create) > 0)
+	if err != nil {
+		return err
+	}
+	if err := r.createTaskRuns(ctx, pr, pipelineName, claims, plan.Create); err != nil {
+		return err
+	}
+	if err := r.cancelTaskRuns(ctx, pr, plan.Cancel); err != nil {
+		return err
+	}
+	if n := len(plan.Create); n > 0 {
+		log.FromContext(ctx).Info("taskruns created", zap.Int("count", n))
+	}
+	return nil
+}
+
+// children lists the run's TaskRuns through the cache, keeping only those
+// it controls.
+func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.TaskRun, error) {
+	list := &v1.TaskRunList{}
+	err := r.client.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingLabels{resources.LabelPipelineRun: pr.Name})
+	if err != nil {
+		return nil, fmt.Errorf("listing TaskRuns: %w", err)
+	}
+	out := make([]*v1.TaskRun, 0, len(list.Items))
+	for i := range list.Items {
+		r.created.Delete(pr.Namespace + "/" + list.Items[i].Name)
+		if c := metav1.GetControllerOf(&list.Items[i]); c != nil && c.UID == pr.UID {
+			out = append(out, &list.Items[i])
+		}
+	}
+	return out, nil
+}
+
+// config reads slipway-config; a missing ConfigMap means defaults.
+func (r *Reconciler) config(ctx context.Context) (*config.Config, error) {
+	cm := &corev1.ConfigMap{}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: r.namespace, Name: config.ConfigMapName}, cm)
+	if apierrors.IsNotFound(err) {
+		return config.FromConfigMap(nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", r.namespace, config.ConfigMapName, err)
+	}
+	return config.FromConfigMap(cm)
+}
+
+// fail marks the run failed for a reason the user must fix.
+func (r *Reconciler) fail(pr *v1.PipelineRun, reason, msg string) {
+	pr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse, Reason: reason, Message: msg})
+	pr.Status.CompletionTime = &metav1.Time{Time: r.clock.Now()}
+}
+
+func (r *Reconciler) finishEvent(pr *v1.PipelineRun) {
+	c := pr.Status.GetCondition(apis.ConditionSucceeded)
+	if c == nil || c.IsUnknown() {
+		return
+	}
+	kind := corev1.EventTypeNormal
+	if c.IsFalse() {
+		kind = corev1.EventTypeWarning
+	}
+	r.recorder.Eventf(pr, nil, kind, c.Reason, "Finish", "%s", c.Message)
+}

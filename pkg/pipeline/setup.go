@@ -1,0 +1,74 @@
+package pipeline
+
+import (
+	"fmt"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+)
+
+// ControllerName names the controller in logs, metrics and events.
+const ControllerName = "pipelinerun"
+
+// Option configures the PipelineRun controller.
+type Option func(*options)
+
+type options struct {
+	namespace   string
+	workers     int
+	parallelism int
+	clock       clock.PassiveClock
+}
+
+// WithNamespace sets the namespace of the slipway-config ConfigMap.
+func WithNamespace(ns string) Option { return func(o *options) { o.namespace = ns } }
+
+// WithWorkers sets how many PipelineRuns are reconciled at once (default 4).
+func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
+
+// WithParallelism bounds concurrent child creations per reconcile (default 32).
+func WithParallelism(n int) Option { return func(o *options) { o.parallelism = n } }
+
+// WithClock injects a clock (tests).
+func WithClock(c clock.PassiveClock) Option { return func(o *options) { o.clock = c } }
+
+func makeOptions(opts []Option) options {
+	o := options{namespace: "slipway-system", workers: 4, parallelism: 32, clock: clock.RealClock{}}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.workers < 1 {
+		o.workers = 1
+	}
+	if o.parallelism < 1 {
+		o.parallelism = 1
+	}
+	return o
+}
+
+// Setup registers the PipelineRun reconciler with mgr, whose scheme must
+// hold tekton.dev/v1 and core/v1.
+func Setup(mgr ctrl.Manager, opts ...Option) error {
+	o := makeOptions(opts)
+	r := &Reconciler{
+		client:      mgr.GetClient(),
+		recorder:    mgr.GetEventRecorder("slipway-controller"),
+		clock:       o.clock,
+		namespace:   o.namespace,
+		parallelism: o.parallelism,
+	}
+	err := ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&v1.PipelineRun{}).
+		Owns(&v1.TaskRun{}).
+		Owns(&corev1.PersistentVolumeClaim{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: o.workers}).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("setting up the PipelineRun controller: %w", err)
+	}
+	return nil
+}
