@@ -129,4 +129,3 @@ func (r *Reconciler) cancelTaskRuns(ctx context.Context, pr *v1.PipelineRun, can
 		return nil
 	})
 }
-
