@@ -211,4 +211,3 @@ func condition(pr *v1.PipelineRun) string {
 	}
 	return fmt.Sprintf("%s/%s: %s", c.Status, c.Reason, c.Message)
 }
-
