@@ -1,0 +1,71 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Options is everything the controller's flags and environment set.
+type Options struct {
+	// Namespace is where the controller runs and reads slipway-config
+	// (POD_NAMESPACE).
+	Namespace string
+	// QPS and Burst bound requests to the API server. Creating ≥ 150 pods/s
+	// with status writes needs several times that.
+	QPS   float64
+	Burst int
+	// Workers is how many runs of each kind are reconciled at once.
+	Workers int
+	// LeaderElect and LeaderElectionID control leader election.
+	LeaderElect      bool
+	LeaderElectionID string
+	// MetricsAddr and HealthAddr are the bind addresses of the endpoints
+	// ("0" disables metrics).
+	MetricsAddr string
+	HealthAddr  string
+	// ImageTagTTL is how long an image tag → digest lookup is trusted.
+	ImageTagTTL time.Duration
+	// Dev switches logging to human-readable development output.
+	Dev bool
+}
+
+func defaultOptions() Options {
+	return Options{
+		Namespace:        os.Getenv("POD_NAMESPACE"),
+		QPS:              500,
+		Burst:            1000,
+		Workers:          32,
+		LeaderElect:      true,
+		LeaderElectionID: "slipway-controller",
+		MetricsAddr:      ":9090",
+		HealthAddr:       ":8081",
+		ImageTagTTL:      5 * time.Minute,
+	}
+}
+
+func (o *Options) bindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Namespace, "namespace", o.Namespace, "namespace of the controller and its slipway-config ConfigMap (default $POD_NAMESPACE)")
+	fs.Float64Var(&o.QPS, "kube-api-qps", o.QPS, "queries per second to the API server")
+	fs.IntVar(&o.Burst, "kube-api-burst", o.Burst, "burst of queries to the API server")
+	fs.IntVar(&o.Workers, "workers", o.Workers, "runs of each kind reconciled concurrently")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader among controller replicas")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader election lease")
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "metrics bind address (0 disables)")
+	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "health probe bind address")
+	fs.DurationVar(&o.ImageTagTTL, "image-tag-ttl", o.ImageTagTTL, "how long an image tag's digest is cached")
+	fs.BoolVar(&o.Dev, "dev", o.Dev, "human-readable development logging")
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.Namespace == "":
+		return fmt.Errorf("no namespace: set POD_NAMESPACE or -namespace")
+	case o.QPS <= 0 || o.Burst <= 0:
+		return fmt.Errorf("-kube-api-qps and -kube-api-burst must be positive")
+	case o.Workers < 1:
+		return fmt.Errorf("-workers must be at least 1")
+	}
+	return nil
+}

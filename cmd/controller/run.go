@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"go.uber.org/zap/zapcore"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/task"
+)
+
+// Run starts the manager with Slipway's controllers and blocks until ctx ends.
+func Run(ctx context.Context, o Options) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	ctrl.SetLogger(zap.New(zap.UseDevMode(o.Dev), zap.Level(zapcore.InfoLevel)))
+	mgr, err := newManager(o)
+	if err != nil {
+		return err
+	}
+	if err := setupControllers(mgr, o); err != nil {
+		return err
+	}
+	ctrl.Log.Info("starting manager", "namespace", o.Namespace, "workers", o.Workers)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running manager: %w", err)
+	}
+	return nil
+}
+
+// setupControllers registers every reconciler with mgr.
+func setupControllers(mgr ctrl.Manager, o Options) error {
+	kube, err := kubernetes.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return fmt.Errorf("creating Kubernetes client: %w", err)
+	}
+	images := image.NewCache(image.NewRemote(kube), o.ImageTagTTL)
+	if err := task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images}); err != nil {
+		return err
+	}
+	// PipelineRun controller: the integrator adds
+	//   pipeline.Setup(mgr, pipeline.Options{Namespace: o.Namespace, Workers: o.Workers})
+	// here, and merges its cache needs in cacheByObject.
+	return nil
+}
+
+func newManager(o Options) (ctrl.Manager, error) {
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading kubeconfig: %w", err)
+	}
+	cfg.QPS, cfg.Burst = float32(o.QPS), o.Burst
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("building scheme: %w", err)
+	}
+	if err := v1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("building scheme: %w", err)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme: scheme,
+		Cache: cache.Options{
+			ByObject:         cacheByObject(o),
+			DefaultTransform: cache.TransformStripManagedFields(),
+		},
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:  o.HealthAddr,
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        o.LeaderElectionID,
+		LeaderElectionNamespace: o.Namespace,
+		// Leader election is released on shutdown so a new replica takes over fast.
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("adding health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("adding ready check: %w", err)
+	}
+	return mgr, nil
+}
+
+// cacheByObject merges the cache restrictions of every controller.
+func cacheByObject(o Options) map[client.Object]cache.ByObject {
+	return task.CacheByObject(o.Namespace)
+}
