@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"github.com/kevinburke/ssh_config"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -35,8 +36,8 @@ func basicAuthFor(c Credentials, ep *transport.Endpoint) (transport.AuthMethod, 
 	if ep.User != "" {
 		return nil, nil // go-git uses the URL's own user and password.
 	}
-	if c.BasicAuthDir != "" {
-		a, err := gitCredentials(c.BasicAuthDir, ep)
+	for _, dir := range c.BasicAuthDirs {
+		a, err := gitCredentials(dir, ep)
 		if a != nil || err != nil {
 			return a, err
 		}
@@ -63,12 +64,9 @@ func sshAuthFor(c Credentials, ep *transport.Endpoint) (transport.AuthMethod, er
 	if user == "" {
 		user = "git"
 	}
-	if c.SSHDir != "" {
-		for _, name := range sshKeyNames {
-			key := filepath.Join(c.SSHDir, name)
-			if _, err := os.Stat(key); err == nil {
-				return sshKeys(user, key, filepath.Join(c.SSHDir, "known_hosts"))
-			}
+	for _, dir := range c.SSHDirs {
+		if key := sshKeyIn(dir, ep.Host); key != "" {
+			return sshKeys(user, key, filepath.Join(dir, "known_hosts"))
 		}
 	}
 	for _, s := range c.Secrets {
@@ -77,6 +75,26 @@ func sshAuthFor(c Credentials, ep *transport.Endpoint) (transport.AuthMethod, er
 		}
 	}
 	return nil, nil
+}
+
+// sshKeyIn finds the private key for host in an ssh directory: the
+// IdentityFile its config names for host, else a default key name.
+func sshKeyIn(dir, host string) string {
+	if f, err := os.Open(filepath.Join(dir, "config")); err == nil {
+		defer f.Close()
+		if cfg, err := ssh_config.Decode(f); err == nil {
+			if id, _ := cfg.Get(host, "IdentityFile"); id != "" && !strings.HasPrefix(id, "~") {
+				return id
+			}
+		}
+	}
+	for _, name := range sshKeyNames {
+		key := filepath.Join(dir, name)
+		if _, err := os.Stat(key); err == nil {
+			return key
+		}
+	}
+	return ""
 }
 
 // sshKeys loads a private key and, when the file exists, known_hosts.

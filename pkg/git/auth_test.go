@@ -45,8 +45,8 @@ func TestCloneBasicAuth(t *testing.T) {
 		wantErr  bool
 		wantCred bool // the AuthError says credentials were sent
 	}{
-		{name: "workspace", creds: git.Credentials{BasicAuthDir: credsDir("s3cret")}},
-		{name: "workspace wrong password", creds: git.Credentials{BasicAuthDir: credsDir("wrong")}, wantErr: true, wantCred: true},
+		{name: "workspace", creds: git.Credentials{BasicAuthDirs: []string{t.TempDir(), credsDir("s3cret")}}},
+		{name: "workspace wrong password", creds: git.Credentials{BasicAuthDirs: []string{t.TempDir(), credsDir("wrong")}}, wantErr: true, wantCred: true},
 		{name: "secret", creds: git.Credentials{Secrets: secret("s3cret", "http://"+host)}},
 		{name: "secret wrong password", creds: git.Credentials{Secrets: secret("wrong", "http://"+host)}, wantErr: true, wantCred: true},
 		{name: "secret for another host", creds: git.Credentials{Secrets: secret("s3cret", "https://github.com")}, wantErr: true},

@@ -136,12 +136,22 @@ func TestSSHAuth(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(secretDir, "ssh-privatekey"), pem.EncodeToMemory(block), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	home := t.TempDir() // like the ~/.ssh creds-init writes
+	idFile := filepath.Join(home, "id_github-key")
+	sshConfig := "Host gitlab.com\n  IdentityFile /nonexistent\nHost github.com\n  HostName github.com\n  IdentityFile " + idFile + "\n"
+	if err := os.WriteFile(idFile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "config"), []byte(sshConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ep, err := transport.NewEndpoint("deploy@github.com:org/repo.git")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]Credentials{
-		"directory": {SSHDir: dir},
+		"directory": {SSHDirs: []string{dir}},
+		"ssh config": {SSHDirs: []string{home}},
 		"secret":    {Secrets: []Secret{{Kind: SSHAuthSecret, Dir: secretDir, Match: "github.com"}}},
 	} {
 		a, err := authFor(c, ep)
@@ -153,7 +163,7 @@ func TestSSHAuth(t *testing.T) {
 			t.Errorf("%s: auth = %#v, want SSH keys for user deploy", name, a)
 		}
 	}
-	if a, err := authFor(Credentials{SSHDir: t.TempDir()}, ep); a != nil || err != nil {
+	if a, err := authFor(Credentials{SSHDirs: []string{t.TempDir()}}, ep); a != nil || err != nil {
 		t.Errorf("empty ssh dir: auth = %v, err = %v; want none", a, err)
 	}
 }

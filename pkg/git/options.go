@@ -35,18 +35,21 @@ type Options struct {
 }
 
 // Credentials are the places credentials may come from. The first one that
-// matches the URL wins, in this order: BasicAuthDir, SSHDir, Secrets.
+// matches the URL wins, in this order: BasicAuthDirs, SSHDirs, Secrets.
 // Credentials embedded in the URL are used as given.
 type Credentials struct {
-	// BasicAuthDir holds .git-credentials (lines such as
+	// BasicAuthDirs hold .git-credentials (lines such as
 	// https://user:token@host) and optionally .gitconfig
 	// ([credential "https://host"] username = ...), like the basic-auth
-	// workspace of Tekton's git-clone task.
-	BasicAuthDir string
-	// SSHDir holds a private key (id_ed25519, id_ecdsa or id_rsa) and
-	// optionally known_hosts, like the ssh-directory workspace. Without
-	// known_hosts the host key is not checked.
-	SSHDir string
+	// workspace of Tekton's git-clone task, or a HOME prepared by Tekton's
+	// creds-init.
+	BasicAuthDirs []string
+	// SSHDirs hold a private key (id_ed25519, id_ecdsa or id_rsa, or the
+	// IdentityFile that the directory's ssh config names for the host) and
+	// optionally known_hosts, like the ssh-directory workspace or the
+	// ~/.ssh that creds-init writes. Without known_hosts the host key is
+	// not checked.
+	SSHDirs []string
 	// Secrets are mounted ServiceAccount secrets.
 	Secrets []Secret
 }
