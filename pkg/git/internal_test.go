@@ -150,9 +150,9 @@ func TestSSHAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]Credentials{
-		"directory": {SSHDirs: []string{dir}},
+		"directory":  {SSHDirs: []string{dir}},
 		"ssh config": {SSHDirs: []string{home}},
-		"secret":    {Secrets: []Secret{{Kind: SSHAuthSecret, Dir: secretDir, Match: "github.com"}}},
+		"secret":     {Secrets: []Secret{{Kind: SSHAuthSecret, Dir: secretDir, Match: "github.com"}}},
 	} {
 		a, err := authFor(c, ep)
 		if err != nil {
