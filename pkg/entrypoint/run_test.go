@@ -66,15 +66,19 @@ func run(t *testing.T, r *Runner, o Options) stepRun {
 
 func readTermination(t *testing.T, path string) Termination {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading termination message: %v", err)
-	}
-	term, err := ParseTermination(string(b))
+	term, err := readTerminationFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return term
+}
+
+func readTerminationFile(path string) (Termination, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Termination{}, err
+	}
+	return ParseTermination(string(b))
 }
 
 // runAll starts every step at once, as the kubelet starts a pod's

@@ -1,0 +1,167 @@
+package entrypoint
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRunResults(t *testing.T) {
+	t.Parallel()
+	c := newChain(t)
+	resultsDir := filepath.Join(c.dir, "results")
+	if err := os.MkdirAll(resultsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Left over from before the pod's steps: nobody reports it.
+	if err := os.WriteFile(filepath.Join(resultsDir, "stale"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first := c.step(0, "first")
+	first.Results = []string{"a", "b", "c", "stale"}
+	first.Script = `printf 'x\n' > "$1/a"; printf '  spaced  ' > "$1/b"`
+	first.Command = []string{resultsDir}
+	second := c.step(1, "second")
+	second.Results = first.Results
+	second.Script = `printf 'new' > "$1/c"; printf 'again' > "$1/a"`
+	second.Command = []string{resultsDir}
+
+	runs := runAll(t, NewRunner(withoutSignals()), []Options{first, second})
+	want := []map[string]string{
+		{"a": "x\n", "b": "  spaced  "},
+		{"a": "again", "c": "new"},
+	}
+	for i, r := range runs {
+		if r.code != 0 {
+			t.Fatalf("step %d: %+v", i, r)
+		}
+		if diff := cmp.Diff(want[i], r.term.Results); diff != "" {
+			t.Errorf("step %d results (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+func TestRunResultsTooLarge(t *testing.T) {
+	t.Parallel()
+	for _, onError := range []string{"", OnErrorContinue} {
+		t.Run("onError="+onError, func(t *testing.T) {
+			t.Parallel()
+			c := newChain(t)
+			o := c.step(0, "big")
+			o.OnError = onError
+			o.Results = []string{"r"}
+			o.Script = `head -c 5000 /dev/zero | tr '\0' x > "$1/r"`
+			o.Command = []string{filepath.Join(c.dir, "results")}
+			if err := os.MkdirAll(o.Command[0], 0o755); err != nil {
+				t.Fatal(err)
+			}
+			got := run(t, NewRunner(withoutSignals()), o)
+			if got.code == 0 || got.term.Reason != ReasonResultsTooLarge || !strings.Contains(got.term.Message, "termination message limit") {
+				t.Errorf("got code %d, %+v; want a ResultsTooLarge failure", got.code, got.term)
+			}
+			if !exists(o.PostFile+ErrSuffix) || exists(o.PostFile) {
+				t.Error("want only the failure marker")
+			}
+			if !strings.Contains(got.stderr, "termination message limit") {
+				t.Errorf("stderr %q does not explain the failure", got.stderr)
+			}
+		})
+	}
+}
+
+func TestRunResultUnreadable(t *testing.T) {
+	t.Parallel()
+	c := newChain(t)
+	o := c.step(0, "s")
+	o.Results = []string{"r"}
+	o.Script = `mkdir -p "$1/r"` // a directory where a file should be
+	o.Command = []string{filepath.Join(c.dir, "results")}
+	got := run(t, NewRunner(withoutSignals()), o)
+	if got.code != 1 || got.term.Reason != ReasonError || !strings.Contains(got.term.Message, `reading result "r"`) {
+		t.Errorf("got code %d, %+v", got.code, got.term)
+	}
+}
+
+func TestInstall(t *testing.T) {
+	t.Parallel()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, wait := range []bool{false, true} {
+		t.Run(map[bool]string{false: "copy", true: "copy and wait"}[wait], func(t *testing.T) {
+			t.Parallel()
+			dst := filepath.Join(t.TempDir(), "deep", "bin", "entrypoint")
+			ctx, cancel := context.WithCancel(context.Background())
+			if wait {
+				cancel() // stands in for SIGTERM
+			} else {
+				defer cancel()
+			}
+			var stderr bytes.Buffer
+			code := NewRunner().Run(ctx, Options{CopyTo: dst, WaitAfterCopy: wait}, nil, &stderr)
+			if code != 0 {
+				t.Fatalf("code %d: %s", code, stderr.String())
+			}
+			got, err := os.ReadFile(dst)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("copy differs from the binary (err %v)", err)
+			}
+			fi, _ := os.Stat(dst)
+			if fi.Mode().Perm() != 0o755 {
+				t.Errorf("mode %v, want 0755", fi.Mode().Perm())
+			}
+			if entries, _ := os.ReadDir(filepath.Dir(dst)); len(entries) != 1 {
+				t.Errorf("temporary files left: %v", entries)
+			}
+		})
+	}
+}
+
+func TestInstallError(t *testing.T) {
+	t.Parallel()
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	code := NewRunner().Run(context.Background(), Options{CopyTo: filepath.Join(blocker, "entrypoint")}, nil, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "installing to") {
+		t.Errorf("code %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestReportParseError(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	term := filepath.Join(dir, "term")
+	post := filepath.Join(dir, "run", "2", "out")
+	args := []string{"-step", "x", "--post_file=" + post, "-termination_path", term, "-on_error", "bad", "--", "-post_file", "nope"}
+	_, err := Parse(args)
+	if err == nil {
+		t.Fatal("Parse accepted bad args")
+	}
+	var stderr bytes.Buffer
+	if code := ReportParseError(args, err, &stderr); code != 1 {
+		t.Errorf("code %d, want 1", code)
+	}
+	got := readTermination(t, term)
+	if got.Reason != ReasonError || got.ExitCode != 1 || !strings.Contains(got.Message, "on_error") {
+		t.Errorf("termination %+v", got)
+	}
+	if !exists(post + ErrSuffix) {
+		t.Error("no failure marker: later steps would wait for ever")
+	}
+	if !strings.Contains(stderr.String(), "bad arguments") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
