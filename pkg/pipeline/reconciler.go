@@ -73,7 +73,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // run evaluates the PipelineRun and acts on the plan, recording the outcome
 // in pr.Status. Errors are returned only for what a retry can fix.
 func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, error) {
-	name, spec, err := r.pipelineSpec(ctx, pr)
+	cfg, err := r.config(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	name, spec, err := r.pipelineSpec(ctx, pr, cfg)
 	if err != nil {
 		var ue *userError
 		if errors.As(err, &ue) {
@@ -87,10 +91,6 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 	if err != nil {
 		r.fail(pr, v1.PipelineRunReasonInvalidGraph.String(), fmt.Sprintf("PipelineRun %s/%s: %v", pr.Namespace, pr.Name, err))
 		return ctrl.Result{}, nil
-	}
-	cfg, err := r.config(ctx)
-	if err != nil {
-		return ctrl.Result{}, err
 	}
 	trs, err := r.children(ctx, pr)
 	if err != nil {
