@@ -6,7 +6,27 @@
 // parses into TaskRun status. No flag name or JSON key is spelled anywhere
 // else.
 //
-// The runtime part (Run) waits for the previous step's marker file, runs the
-// step's process, records exit code, timing and results, and posts its own
-// marker so that the next step starts. It must not talk to the Kubernetes API.
+// The runtime part (Run, Runner) does, for one step:
+//
+//   - wait: block until the previous step's marker (WaitFile) or its failure
+//     marker (WaitFile+ErrSuffix) exists, watching the directory with inotify
+//     and falling back to polling. After a failure the step does not run: it
+//     reports ReasonSkipped, posts its own failure marker and exits 0.
+//   - execute: write Script (a script without "#!" runs with /bin/sh and
+//     set -e) or take Command, and run it in its own process group with
+//     stdin closed. SIGTERM/SIGINT are forwarded to the group; on Timeout the
+//     group gets SIGTERM, then SIGKILL after the kill grace.
+//   - collect: exit code (127 if the process could not start, 128+N if killed
+//     by signal N), start and finish times, and the result files this step
+//     wrote (changed since the step started), raw.
+//   - report: post PostFile (or PostFile+ErrSuffix on failure), then write the
+//     termination message. onError: continue forgives only a non-zero exit of
+//     the process itself; timeouts, start failures and oversized results
+//     always fail the step, as in Tekton.
+//
+// In install mode (CopyTo) the binary copies itself atomically and exits, or
+// with WaitAfterCopy keeps running until SIGTERM (the node installer).
+//
+// It must not talk to the Kubernetes API, and it never logs except the
+// shim's own failures, written to the container's stderr.
 package entrypoint

@@ -83,6 +83,7 @@ func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) i
 	if stderr == nil {
 		stderr = io.Discard
 	}
+	o = o.withDefaults()
 	if o.CopyTo != "" {
 		return r.install(ctx, o, stderr)
 	}
@@ -112,4 +113,19 @@ func skipped(o Options, now time.Time) outcome {
 		FinishedAt: now,
 		Message:    fmt.Sprintf("skipped: step %q did not run because a step before it failed", o.Step),
 	}}
+}
+
+// withDefaults fills the paths that Parse defaults, for Options built in
+// code rather than parsed.
+func (o Options) withDefaults() Options {
+	if o.ResultsDir == "" {
+		o.ResultsDir = ResultsDir
+	}
+	if o.TerminationPath == "" {
+		o.TerminationPath = TerminationPath
+	}
+	if o.ScriptsDir == "" {
+		o.ScriptsDir = ScriptsDir
+	}
+	return o
 }
