@@ -6,6 +6,7 @@
 #   make demo        run examples/taskrun-hello.yaml and show its logs
 #   make test        unit + integration tests (envtest)
 #   make e2e         make up, then the e2e suite against the cluster
+#   make bench       make up, then the benchmarks (test/bench)
 #   make ci          test + e2e (what .ci/run runs)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -56,11 +57,14 @@ e2e: up
 	  echo "test/e2e does not exist yet: no e2e tests to run"; \
 	fi
 
-bench:
+BENCH_FLAGS ?=
+bench: up
 	@if [[ -x hack/bench.sh ]]; then \
 	  KUBECONFIG=$(KUBECONFIG_PATH) hack/bench.sh; \
+	elif [[ -d test/bench ]]; then \
+	  KUBECONFIG=$(KUBECONFIG_PATH) go run ./test/bench $(BENCH_FLAGS); \
 	else \
-	  echo "hack/bench.sh does not exist yet: no benchmark to run"; \
+	  echo "no benchmark yet (hack/bench.sh or test/bench)"; \
 	fi
 
 ci: test e2e
