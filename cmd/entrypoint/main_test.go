@@ -168,7 +168,6 @@ func TestBadArgs(t *testing.T) {
 	}
 }
 
-
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
