@@ -83,7 +83,8 @@ func (g *goGit) start(o Options) (*session, error) {
 	if err := o.validate(); err != nil {
 		return nil, fmt.Errorf("invalid clone options: %w", err)
 	}
-	s := &session{o: o, url: redact(ep), log: g.log.With(zap.String("url", redact(ep)))}
+	url := redact(o.URL, ep)
+	s := &session{o: o, url: url, log: g.log.With(zap.String("url", url))}
 	if s.auth, err = authFor(o.Credentials, ep); err != nil {
 		return nil, fmt.Errorf("loading credentials for %s: %w", s.url, err)
 	}

@@ -209,3 +209,21 @@ func TestValidate(t *testing.T) {
 		t.Errorf("validate = %v, want %q", err, want)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"git@github.com:org/repo.git":     "git@github.com:org/repo.git",
+		"https://github.com/org/repo":     "https://github.com/org/repo",
+		"https://bob@github.com/org/repo": "https://bob@github.com/org/repo",
+		"https://bob:pw@github.com/org/r": "https://bob:xxxxx@github.com/org/r",
+	} {
+		ep, err := parseURL(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := redact(raw, ep); got != want {
+			t.Errorf("redact(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

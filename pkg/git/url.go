@@ -33,12 +33,13 @@ func parseURL(raw string) (*transport.Endpoint, error) {
 	return ep, nil
 }
 
-// redact is the endpoint's URL without its password.
-func redact(ep *transport.Endpoint) string {
-	e := *ep
-	if e.Password != "" {
-		e.Password = "xxxxx"
+// redact is raw as given, unless it holds a password, which is masked.
+func redact(raw string, ep *transport.Endpoint) string {
+	if ep.Password == "" {
+		return raw
 	}
+	e := *ep
+	e.Password = "xxxxx"
 	return e.String()
 }
 
