@@ -65,6 +65,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	before := tr.DeepCopy()
 	result, err := r.reconcile(ctx, &run{tr: tr, cfg: cfg})
 	if werr := r.writeStatus(ctx, before, tr); werr != nil {
+		if apierrors.IsConflict(werr) && err == nil {
+			// A stale cached TaskRun: the watch brings the new one; redo the
+			// pass on it (everything above is idempotent).
+			log.V(1).Info("status conflict, requeueing")
+			return ctrl.Result{Requeue: true}, nil
+		}
 		return ctrl.Result{}, errors.Join(err, werr)
 	}
 	return result, err
@@ -128,7 +134,7 @@ func (r *Reconciler) resolve(ctx context.Context, rn *run) error {
 	case tr.Spec.TaskRef != nil:
 		spec, err := resolution.Task(ctx, r.client, tr.Namespace, tr.Spec.TaskRef)
 		if err != nil {
-			return fmt.Errorf("resolving taskRef: %w", err)
+			return err
 		}
 		rn.spec = spec
 	default:

@@ -172,3 +172,12 @@ func TestStatusSidecars(t *testing.T) {
 		t.Error("Done = true for a running pod")
 	}
 }
+
+func BenchmarkStatus(b *testing.B) {
+	ok := ok(map[string]string{"digest": "sha256:abc"})
+	pod := stepPod(corev1.PodSucceeded, ok, ok, ok)
+	spec := threeSteps()
+	for b.Loop() {
+		Status(pod, spec, now)
+	}
+}
