@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -169,9 +170,13 @@ func (e *env) taskRun(ns, name string) (*v1.TaskRun, error) {
 func (e *env) waitTaskRun(t testing.TB, ns, name string) *v1.TaskRun {
 	t.Helper()
 	var tr *v1.TaskRun
-	waitFor(t, "TaskRun "+name, 30*time.Second, func() (bool, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	waitFor(t, "TaskRun "+name, time.Hour, func() (bool, error) {
 		var err error
 		tr, err = e.taskRun(ns, name)
+		if err == nil && tr.Name == "" && time.Now().After(deadline) {
+			return false, fmt.Errorf("not created; PipelineRuns: %s", e.describe(ns))
+		}
 		return err == nil && tr.Name != "", err
 	})
 	return tr
@@ -202,6 +207,19 @@ func (e *env) waitDone(t testing.TB, ns, name string) *v1.PipelineRun {
 		return err == nil && pr.IsDone(), client.IgnoreNotFound(err)
 	})
 	return pr
+}
+
+// describe summarizes the namespace's PipelineRuns for failure messages.
+func (e *env) describe(ns string) string {
+	list := &v1.PipelineRunList{}
+	if err := e.c.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+		return err.Error()
+	}
+	var out []string
+	for i := range list.Items {
+		out = append(out, list.Items[i].Name+": "+condition(&list.Items[i]))
+	}
+	return strings.Join(out, "; ")
 }
 
 func condition(pr *v1.PipelineRun) string {

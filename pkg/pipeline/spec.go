@@ -42,7 +42,9 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 	if pr.Spec.PipelineRef != nil && pr.Spec.PipelineRef.Name != "" {
 		name = pr.Spec.PipelineRef.Name
 	}
-	if err := pr.Validate(ctx); err != nil {
+	defaulted := pr.DeepCopy()
+	defaulted.SetDefaults(ctx)
+	if err := defaulted.Validate(ctx); err != nil {
 		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("PipelineRun %s/%s is invalid: %v", pr.Namespace, pr.Name, err)}
 	}
 	var spec *v1.PipelineSpec

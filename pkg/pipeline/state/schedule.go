@@ -173,21 +173,24 @@ func (e *evaluation) tasksTerminal() bool {
 // evaluateTask decides the phase of one task whose dependencies have been
 // evaluated, and what to create for it.
 func (e *evaluation) evaluateTask(ts *taskState, stop v1.SkippingReason) error {
-	started := len(ts.runs) > 0
-	if !started {
-		if stop != "" {
-			e.markSkipped(ts, stop)
-			return nil
+	if len(ts.runs) == 0 {
+		// A task's own reasons (parents, results, when) win over the run's
+		// stop reason, so that a reason never changes once reported.
+		var r v1.SkippingReason
+		switch {
+		case !ts.finally && e.parentSkipped(ts):
+			r = v1.ParentTasksSkip
+		case e.depsTerminal(ts):
+			r = e.skipReason(ts)
 		}
-		if !ts.finally && e.parentSkipped(ts) {
-			e.markSkipped(ts, v1.ParentTasksSkip)
+		if r == "" {
+			r = stop
+		}
+		if r != "" {
+			e.markSkipped(ts, r)
 			return nil
 		}
 		if !e.depsTerminal(ts) {
-			return nil
-		}
-		if r := e.skipReason(ts); r != "" {
-			e.markSkipped(ts, r)
 			return nil
 		}
 	}
