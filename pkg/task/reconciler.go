@@ -24,6 +24,10 @@ import (
 	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
+// conflictRequeue is the delay before redoing a pass whose status write
+// lost a race; the watch usually delivers the newer TaskRun first.
+const conflictRequeue = 100 * time.Millisecond
+
 // Reconciler drives one TaskRun to completion through its Pod.
 type Reconciler struct {
 	client    client.Client
@@ -69,7 +73,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			// A stale cached TaskRun: the watch brings the new one; redo the
 			// pass on it (everything above is idempotent).
 			log.V(1).Info("status conflict, requeueing")
-			return ctrl.Result{Requeue: true}, nil
+			return ctrl.Result{RequeueAfter: conflictRequeue}, nil
 		}
 		return ctrl.Result{}, errors.Join(err, werr)
 	}
@@ -105,8 +109,9 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	}
 	r.applyPodStatus(tr, pod, rn.spec)
 	if tr.IsFailure() && tr.IsRetriable() && !tr.IsCancelled() {
+		// The status write triggers the pass that creates the next pod.
 		r.retry(tr)
-		return ctrl.Result{Requeue: true}, nil
+		return ctrl.Result{}, nil
 	}
 	return r.requeueAtDeadline(rn), nil
 }
