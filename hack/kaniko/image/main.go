@@ -38,6 +38,10 @@ func main() {
 	dir := flag.String("layout", "", "OCI layout directory (required)")
 	flag.Var(&refs, "tag", "reference to push the layout's image to (repeatable; plain HTTP allowed)")
 	flag.Parse()
+	if flag.NFlag() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: image -layout DIR [-executor BIN] [-tag REF]...")
+		os.Exit(2)
+	}
 	if err := run(*executor, *certs, *dir, refs); err != nil {
 		log.Fatal(err)
 	}
@@ -95,12 +99,4 @@ func push(dir string, refs []string) error {
 		fmt.Printf("%s@%s\n", ref.Context().Name(), m.Manifests[0].Digest)
 	}
 	return nil
-}
-
-func init() {
-	// Fail early with a clear message instead of deep inside ggcr.
-	if len(os.Args) == 1 {
-		fmt.Fprintln(os.Stderr, "usage: image -layout DIR [-executor BIN] [-tag REF]...")
-		os.Exit(2)
-	}
 }
