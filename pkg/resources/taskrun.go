@@ -29,21 +29,7 @@ func TaskRunName(pr, pt string, index int) string {
 	if index >= 0 {
 		suffix += "-" + strconv.Itoa(index)
 	}
-	return childName(pr, suffix)
-}
-
-// childName joins parent and suffix, shortening the result to a valid
-// object name with a hash of the full name when it is too long.
-// TODO(#4): switch to ChildName from names.go once it lands.
-func childName(parent, suffix string) string {
-	const max = 63
-	full := parent + "-" + suffix
-	if len(full) <= max {
-		return full
-	}
-	sum := sha256.Sum256([]byte(full))
-	h := hex.EncodeToString(sum[:])[:10]
-	return full[:max-len(h)-1] + "-" + h
+	return ChildName(pr, suffix)
 }
 
 // TaskRunOptions are the facts MakeTaskRun needs beyond the PipelineRun and
