@@ -17,6 +17,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/task"
 )
 
@@ -50,9 +51,10 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err := task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images}); err != nil {
 		return err
 	}
-	// PipelineRun controller: the integrator adds
-	//   pipeline.Setup(mgr, pipeline.Options{Namespace: o.Namespace, Workers: o.Workers})
-	// here, and merges its cache needs in cacheByObject.
+	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers))
+	if err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -36,7 +36,7 @@ func WithParallelism(n int) Option { return func(o *options) { o.parallelism = n
 func WithClock(c clock.PassiveClock) Option { return func(o *options) { o.clock = c } }
 
 func makeOptions(opts []Option) options {
-	o := options{namespace: "slipway-system", workers: 4, parallelism: 32, clock: clock.RealClock{}}
+	o := options{namespace: "slipway", workers: 4, parallelism: 32, clock: clock.RealClock{}}
 	for _, f := range opts {
 		f(&o)
 	}
