@@ -22,7 +22,7 @@ func TestFromConfigMap(t *testing.T) {
 		{name: "all keys", data: map[string]string{
 			"default-timeout": "10m", "default-service-account": "builder",
 			"entrypoint-image": "r/e@sha256:1", "entrypoint-mode": "node", "entrypoint-host-path": "/x",
-			"registry-mirrors": "index.docker.io=10.0.0.1:5000, gcr.io=10.0.0.1:5000",
+			"registry-mirrors":    "index.docker.io=10.0.0.1:5000, gcr.io=10.0.0.1:5000",
 			"insecure-registries": "10.0.0.1:5000", "max-matrix-combinations": "10",
 		}, want: func(c *Config) {
 			c.DefaultTimeout = 10 * time.Minute
