@@ -1,5 +1,7 @@
 // Command kservice-deploy rolls out a digest-pinned Knative Service Revision
 // named after a commit and writes the URL, REVISION and TAG_URL results.
+//
+//	kservice-deploy -service=NAME -image=REPO@sha256:... -commit=SHA [flags] [-- ARGS...]
 package main
 
 import (
@@ -34,6 +36,7 @@ func main() {
 	results := fs.String("results-dir", "/tekton/results", "where to write URL, REVISION and TAG_URL")
 	_ = fs.Parse(os.Args[1:])
 	o.Mode, o.ContainerPort = serving.Mode(strings.ToLower(mode)), int32(port)
+	o.Args = fs.Args() // after "--": the container's arguments
 	if err := run(o, *timeout, *results); err != nil {
 		fmt.Fprintln(os.Stderr, "kservice-deploy:", err)
 		os.Exit(1)

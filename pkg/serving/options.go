@@ -47,6 +47,9 @@ type Options struct {
 	Tag string
 	// ContainerPort, when not zero, is the user container's port.
 	ContainerPort int32
+	// Args, when not empty, replace the user container's arguments (the
+	// image's CMD); empty keeps what the Service has.
+	Args []string
 }
 
 // Validate checks the options and fills in defaults.

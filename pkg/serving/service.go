@@ -66,6 +66,13 @@ func setTemplate(svc *unstructured.Unstructured, rev string, o Options) error {
 	if o.ContainerPort > 0 {
 		c["ports"] = []interface{}{map[string]interface{}{"containerPort": int64(o.ContainerPort)}}
 	}
+	if len(o.Args) > 0 {
+		args := make([]interface{}, len(o.Args))
+		for i, a := range o.Args {
+			args[i] = a
+		}
+		c["args"] = args
+	}
 	containers[0] = c
 	return unstructured.SetNestedSlice(svc.Object, containers, "spec", "template", "spec", "containers")
 }

@@ -206,6 +206,20 @@ func TestDesired(t *testing.T) {
 	}
 }
 
+func TestDesiredArgsAndPort(t *testing.T) {
+	t.Parallel()
+	got, _, err := Desired(nil, opts(func(o *Options) { o.Args, o.ContainerPort = []string{"httpd", "-f"}, 8081 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := unstructured.NestedSlice(got.Object, "spec", "template", "spec", "containers")
+	want := []interface{}{map[string]interface{}{"image": image, "args": []interface{}{"httpd", "-f"},
+		"ports": []interface{}{map[string]interface{}{"containerPort": int64(8081)}}}}
+	if d := cmp.Diff(want, c); d != "" {
+		t.Errorf("containers (-want +got):\n%s", d)
+	}
+}
+
 func TestDesiredBadContainers(t *testing.T) {
 	t.Parallel()
 	bad := svc(nil)
