@@ -29,8 +29,10 @@ func Desired(existing *unstructured.Unstructured, o Options) (svc *unstructured.
 	} else {
 		svc = existing.DeepCopy()
 	}
-	if err := setTemplate(svc, rev, o); err != nil {
-		return nil, false, err
+	if !keepTemplate(existing, rev, o) {
+		if err := setTemplate(svc, rev, o); err != nil {
+			return nil, false, err
+		}
 	}
 	traffic, err := Traffic(o, rev, PreviousRevision(existing, rev))
 	if err != nil {
@@ -43,6 +45,17 @@ func Desired(existing *unstructured.Unstructured, o Options) (svc *unstructured.
 		return svc, true, nil
 	}
 	return svc, !equality.Semantic.DeepEqual(existing.Object["spec"], svc.Object["spec"]), nil
+}
+
+// keepTemplate is true when promoting a Revision that the template already
+// names: a rebuild of the same commit may have another digest, and Knative
+// refuses a changed template under an existing Revision name.
+func keepTemplate(existing *unstructured.Unstructured, rev string, o Options) bool {
+	if existing == nil || o.Mode != ModePromote {
+		return false
+	}
+	name, _, _ := unstructured.NestedString(existing.Object, "spec", "template", "metadata", "name")
+	return name == rev
 }
 
 // setTemplate names the Revision and pins the first container's image,

@@ -206,6 +206,22 @@ func TestDesired(t *testing.T) {
 	}
 }
 
+func TestDesiredPromoteKeepsTemplate(t *testing.T) {
+	t.Parallel()
+	canary, _, err := Desired(nil, opts(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := strings.Replace(image, "0123", "9999", 1)
+	got, changed, err := Desired(canary, opts(func(o *Options) { o.Mode, o.Image = ModePromote, rebuilt }))
+	if err != nil || !changed {
+		t.Fatalf("Desired() changed %v, %v", changed, err)
+	}
+	if d := cmp.Diff(canary.Object["spec"].(map[string]interface{})["template"], got.Object["spec"].(map[string]interface{})["template"]); d != "" {
+		t.Errorf("promote changed the template (-want +got):\n%s", d)
+	}
+}
+
 func TestDesiredArgsAndPort(t *testing.T) {
 	t.Parallel()
 	got, _, err := Desired(nil, opts(func(o *Options) { o.Args, o.ContainerPort = []string{"httpd", "-f"}, 8081 }))
