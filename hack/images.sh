@@ -9,22 +9,24 @@ source "$(dirname "$0")/lib.sh"
 REG=$(node_ip):$REGISTRY_PORT
 
 push_base() {
-  local args=() r
+  local args=() r out
   for r in slipway/base library/busybox library/bash library/alpine library/ubuntu; do
     args+=(-tag "127.0.0.1:$REGISTRY_PORT/$r:latest")
   done
-  "$TOOLS_BIN/imgtool" base "${args[@]}" | head -1 | sed 's/^/BASE_IMAGE=/'
+  out=$("$TOOLS_BIN/imgtool" base "${args[@]}")
+  echo "BASE_IMAGE=${out%%$'\n'*}"
 }
 
 # push_cmd NAME: builds ./cmd/NAME into $REG/slipway/NAME, prints VAR=ref@digest.
 push_cmd() {
-  local n=$1 var
+  local n=$1 var ref
   var=$(echo "$n" | tr '[:lower:]-' '[:upper:]_')_IMAGE
   if [[ ! -d $SLIPWAY_ROOT/cmd/$n ]]; then
     log "WARNING: cmd/$n does not exist yet; image not built"
     return
   fi
-  echo "$var=$(cd "$SLIPWAY_ROOT" && "$TOOLS_BIN/imgtool" gobin -pkg "./cmd/$n" -tag "$REG/slipway/$n:latest")"
+  ref=$(cd "$SLIPWAY_ROOT" && "$TOOLS_BIN/imgtool" gobin -pkg "./cmd/$n" -tag "$REG/slipway/$n:latest")
+  echo "$var=$ref"
 }
 
 main() {

@@ -56,17 +56,31 @@ start_daemon() {
   readlink -f "$(command -v "$1")" >"$STATE/run/$n.exe"
 }
 
-# stop_daemon NAME: SIGTERM, wait up to 10 s, then SIGKILL.
-stop_daemon() {
-  local n=$1 pid i
-  if is_running "$n"; then
-    pid=$(<"$(pidfile "$n")")
-    kill "$pid" 2>/dev/null || true
-    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-    log "stopped $n ($pid)"
-  fi
-  rm -f "$(pidfile "$n")" "$STATE/run/$n.exe"
+# alive PID: the process exists and is not a zombie waiting to be reaped.
+alive() {
+  local st
+  st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $st && $st != Z ]]
+}
+
+# stop_daemons NAME...: SIGTERM all of them at once, wait up to 10 s for
+# them to exit, then SIGKILL the rest.
+stop_daemons() {
+  local n p i pids=()
+  for n in "$@"; do
+    if is_running "$n"; then
+      p=$(<"$(pidfile "$n")")
+      kill "$p" 2>/dev/null && pids+=("$p") && log "stopping $n ($p)"
+    fi
+    rm -f "$(pidfile "$n")" "$STATE/run/$n.exe"
+  done
+  for i in $(seq 50); do
+    n=0
+    for p in "${pids[@]}"; do alive "$p" && n=1; done
+    (( n == 0 )) && return 0
+    sleep 0.2
+  done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 }
 
 # wait_for DESC SECONDS CMD...: poll CMD every 0.2 s until it succeeds.

@@ -13,10 +13,7 @@ export KUBECONFIG=$STATE/etc/admin.kubeconfig
 ENTRYPOINT_DIR=${SLIPWAY_ENTRYPOINT_DIR:-/var/lib/slipway/bin}
 
 stop_control_plane() {
-  local n
-  for n in kubelet kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd registry; do
-    stop_daemon "$n"
-  done
+  stop_daemons kubelet kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd registry
 }
 
 # our_shims lists containerd-shim processes serving our containerd socket.
@@ -36,7 +33,7 @@ stop_containers() {
     sleep 1
   fi
   shims=$(our_shims)
-  stop_daemon containerd
+  stop_daemons containerd
   for t in $shims; do kill -9 "$t" 2>/dev/null && log "stopped shim $t"; done
 }
 
@@ -62,6 +59,20 @@ clean_iptables() {
   done
 }
 
+# remove_nft_tables deletes the (now empty) nftables tables that iptables-nft
+# created for kube-proxy and CNI and that did not exist before up.sh.
+remove_nft_tables() {
+  local before=$STATE/run/nft-tables.before fam tbl
+  command -v nft >/dev/null && [[ -f $before ]] || return 0
+  nft list tables | while read -r _ fam tbl; do
+    grep -qx "table $fam $tbl" "$before" && continue
+    # Only empty tables: a rule left there belongs to someone else.
+    if ! nft list table "$fam" "$tbl" | grep -qE '^\s+(jump|goto|counter|meta|ip|ip6|ct|tcp|udp|mark|masquerade|dnat|snat|return|accept|drop)\b'; then
+      nft delete table "$fam" "$tbl" 2>/dev/null
+    fi
+  done
+}
+
 # remove_cgroups removes the kubelet's (now empty) kubepods hierarchy.
 remove_cgroups() {
   local d
@@ -78,12 +89,16 @@ restore_sysctls() {
 # remove_host_paths deletes what the kubelet, CNI and our pods create outside
 # $STATE at fixed paths.
 remove_host_paths() {
+  local d
   find /var/log/containers -maxdepth 1 -type l -lname "$STATE/*" -delete 2>/dev/null
   rmdir /var/log/containers 2>/dev/null
   rm -f /var/lib/cni/results/slipway-* 2>/dev/null
   rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null
   rm -rf /tmp/hostpath_pv "$ENTRYPOINT_DIR"
   rmdir "$(dirname "$ENTRYPOINT_DIR")" 2>/dev/null
+  if [[ -f $STATE/run/host-dirs.created ]]; then
+    while read -r d; do rm -rf "$d"; done <"$STATE/run/host-dirs.created"
+  fi
 }
 
 main() {
@@ -98,6 +113,7 @@ main() {
   unmount_state
   ip link del slipway0 2>/dev/null && log "removed bridge slipway0"
   clean_iptables
+  remove_nft_tables
   remove_cgroups
   restore_sysctls
   remove_host_paths

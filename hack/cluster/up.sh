@@ -18,10 +18,25 @@ cluster_ready() {
     kubectl get --raw /readyz >/dev/null 2>&1
 }
 
+# Paths that the kubelet, containerd and mount(8) create outside $STATE no
+# matter how they are configured. down.sh removes those that we created.
+HOST_DIRS=(/var/lib/kubelet /run/containerd /run/mount /var/log/containers /var/lib/cni)
+
+# record_host_state notes, once, which host dirs and nftables tables exist
+# before we start, so that down.sh removes exactly what the cluster added.
+record_host_state() {
+  local d
+  [[ -f $STATE/run/host-dirs.created ]] && return
+  for d in "${HOST_DIRS[@]}"; do [[ -e $d ]] || echo "$d"; done >"$STATE/run/host-dirs.created"
+  if command -v nft >/dev/null; then nft list tables >"$STATE/run/nft-tables.before"; fi
+  return 0
+}
+
 # host_setup enables forwarding for the pod bridge, remembering the previous
 # values so that hack/cluster/down.sh can restore them.
 host_setup() {
   local saved=$STATE/run/sysctl.saved k
+  record_host_state
   modprobe br_netfilter 2>/dev/null || true
   if [[ ! -f $saved ]]; then
     for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do
