@@ -68,10 +68,13 @@ func (v Values) String(s string) string {
 		b.WriteString(rest[:i])
 		if val, ok := v.lookup(expr); ok {
 			b.WriteString(val)
-		} else {
-			b.WriteString(rest[i : i+2+j+1])
+			rest = rest[i+2+j+1:]
+			continue
 		}
-		rest = rest[i+2+j+1:]
+		// Not a reference (e.g. shell's $(cmd "$(params.x)")): keep "$(" and
+		// scan on from there, so that references nested inside are found.
+		b.WriteString("$(")
+		rest = rest[i+2:]
 	}
 	b.WriteString(rest)
 	return b.String()

@@ -46,6 +46,7 @@ func TestString(t *testing.T) {
 		{"unterminated", "$(params.foo", "$(params.foo"},
 		{"spaces", "$( params.foo )", "FOO"},
 		{"value with reference is not re-expanded", "$(params.foo)", "FOO"},
+		{"inside shell command substitution", `x=$(<"$(params.foo)/f") y=$(cat $(params.foo))`, `x=$(<"FOO/f") y=$(cat FOO)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
