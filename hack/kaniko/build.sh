@@ -11,7 +11,7 @@
 # Output: the last stdout line is $REGISTRY/slipway/kaniko@sha256:<digest>.
 #
 # Cached under $CACHE/kaniko-<version>/: the executor binary (compiled once,
-# ~2 min cold on 2 cores, serialized with other big builds by
+# 3.6 min cold on 2 cores (measured, machine busy), serialized with other big builds by
 # /tmp/slipway-bigbuild.lock) and the image as an OCI layout. Re-running only
 # re-pushes the layout, which the registry answers from blobs it has.
 set -euo pipefail
