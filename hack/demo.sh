@@ -26,11 +26,13 @@ wait_done() {
 }
 
 show() {
-  local pod
+  local pod c
   kubectl get taskrun "$NAME"
   pod=$(kubectl get taskrun "$NAME" -o jsonpath='{.status.podName}')
-  echo "--- logs of pod ${pod:=$NAME-pod}"
-  kubectl logs "$pod" --all-containers --prefix || true
+  echo "--- logs of pod ${pod:=$NAME-pod}, in step order"
+  for c in $(kubectl get pod "$pod" -o jsonpath='{.spec.containers[*].name}'); do
+    kubectl logs "$pod" -c "$c" --prefix || true
+  done
 }
 
 main() {

@@ -25,7 +25,7 @@ node_ip() {
 }
 
 # elapsed prints the seconds since the given `date +%s.%N` stamp.
-elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
+elapsed() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }'; }
 
 # --- processes -------------------------------------------------------------
 # Every daemon we start records its PID in $STATE/run/<name>.pid. We only
@@ -63,8 +63,8 @@ alive() {
   [[ -n $st && $st != Z ]]
 }
 
-# stop_daemons NAME...: SIGTERM all of them at once, wait up to 10 s for
-# them to exit, then SIGKILL the rest.
+# stop_daemons NAME...: SIGTERM all of them at once, wait up to 5 s for
+# them to exit, then SIGKILL the rest (the apiserver may hold long watches).
 stop_daemons() {
   local n p i pids=()
   for n in "$@"; do
@@ -74,13 +74,14 @@ stop_daemons() {
     fi
     rm -f "$(pidfile "$n")" "$STATE/run/$n.exe"
   done
-  for i in $(seq 50); do
+  for i in $(seq 25); do
     n=0
     for p in "${pids[@]}"; do alive "$p" && n=1; done
     (( n == 0 )) && return 0
     sleep 0.2
   done
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do alive "$p" && kill -9 "$p" 2>/dev/null && log "killed $p"; done
+  return 0
 }
 
 # wait_for DESC SECONDS CMD...: poll CMD every 0.2 s until it succeeds.

@@ -43,18 +43,21 @@ unmount_state() {
     while read -r m; do umount -l "$m" 2>/dev/null; done
 }
 
-# clean_iptables removes the KUBE-* and CNI-* chains and every rule jumping to them.
+# clean_iptables removes the KUBE-* and CNI-* chains and every rule jumping
+# to them, for IPv4 and IPv6 (the kubelet and kube-proxy write both).
 clean_iptables() {
-  local tbl c
+  local ipt tbl c
   [[ -x $K8S_BIN/kube-proxy ]] && "$K8S_BIN/kube-proxy" --cleanup >/dev/null 2>&1
-  for tbl in nat filter mangle; do
-    iptables -t "$tbl" -S 2>/dev/null | grep -E '^-A .*(CNI-|KUBE-)' | sed 's/^-A/-D/' |
-      while read -r rule; do eval iptables -t "$tbl" "$rule" 2>/dev/null; done
-    for c in $(iptables -t "$tbl" -S 2>/dev/null | awk '/^-N (CNI-|KUBE-)/ { print $2 }'); do
-      iptables -t "$tbl" -F "$c" 2>/dev/null
-    done
-    for c in $(iptables -t "$tbl" -S 2>/dev/null | awk '/^-N (CNI-|KUBE-)/ { print $2 }'); do
-      iptables -t "$tbl" -X "$c" 2>/dev/null
+  for ipt in iptables ip6tables; do
+    for tbl in nat filter mangle; do
+      "$ipt" -t "$tbl" -S 2>/dev/null | grep -E '^-A .*(CNI-|KUBE-)' | sed 's/^-A/-D/' |
+        while read -r rule; do eval "$ipt" -t "$tbl" "$rule" 2>/dev/null; done
+      for c in $("$ipt" -t "$tbl" -S 2>/dev/null | awk '/^-N (CNI-|KUBE-)/ { print $2 }'); do
+        "$ipt" -t "$tbl" -F "$c" 2>/dev/null
+      done
+      for c in $("$ipt" -t "$tbl" -S 2>/dev/null | awk '/^-N (CNI-|KUBE-)/ { print $2 }'); do
+        "$ipt" -t "$tbl" -X "$c" 2>/dev/null
+      done
     done
   done
 }
@@ -67,7 +70,7 @@ remove_nft_tables() {
   nft list tables | while read -r _ fam tbl; do
     grep -qx "table $fam $tbl" "$before" && continue
     # Only empty tables: a rule left there belongs to someone else.
-    if ! nft list table "$fam" "$tbl" | grep -qE '^\s+(jump|goto|counter|meta|ip|ip6|ct|tcp|udp|mark|masquerade|dnat|snat|return|accept|drop)\b'; then
+    if ! nft list table "$fam" "$tbl" 2>/dev/null | grep -qE '^\s+(jump|goto|counter|meta|ip|ip6|ct|tcp|udp|mark|masquerade|dnat|snat|return|accept|drop)\b'; then
       nft delete table "$fam" "$tbl" 2>/dev/null
     fi
   done
@@ -104,10 +107,8 @@ remove_host_paths() {
 main() {
   [[ $EUID -eq 0 ]] || die "must run as root"
   [[ -d $STATE ]] || { log "nothing to tear down ($STATE does not exist)"; return 0; }
-  # Deleting pods while the kubelet runs lets CNI DEL release their addresses.
-  if is_running kube-apiserver && is_running kubelet; then
-    timeout 40 kubectl delete pods --all --all-namespaces --grace-period=1 --wait=true --timeout=30s >/dev/null 2>&1
-  fi
+  # No graceful pod deletion first: every container is killed below and all
+  # network state (bridge, IPAM, iptables) is removed wholesale anyway.
   stop_control_plane
   stop_containers
   unmount_state
