@@ -37,7 +37,9 @@ show() {
 
 main() {
   local t0 ok=0
-  kubectl delete taskrun "$NAME" --ignore-not-found --wait=true >/dev/null
+  # Foreground: wait until the old run's pod is gone too, or the new TaskRun
+  # would find a pod with its name that it does not own.
+  kubectl delete taskrun "$NAME" --ignore-not-found --cascade=foreground --wait=true >/dev/null
   t0=$(date +%s.%N)
   kubectl create -f "$SLIPWAY_ROOT/examples/taskrun-hello.yaml" >/dev/null
   wait_done || ok=$?
