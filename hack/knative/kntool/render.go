@@ -31,7 +31,15 @@ type Settings struct {
 	MinKubernetes string
 	// ScaleToZero keeps config-autoscaler's enable-scale-to-zero.
 	ScaleToZero bool
+	// AutoscalerIP pins the autoscaler Service's ClusterIP: there is no
+	// cluster DNS, and the activator's readiness needs its WebSocket to
+	// autoscaler.knative-serving.svc.cluster.local, which a hostAlias
+	// resolves to this address.
+	AutoscalerIP string
 }
+
+// autoscalerHosts are the names the activator dials the autoscaler by.
+var autoscalerHosts = []interface{}{"autoscaler.knative-serving.svc.cluster.local", "autoscaler.knative-serving.svc"}
 
 var koRef = regexp.MustCompile(`ko://knative\.dev/serving/cmd/([a-z-]+)`)
 
@@ -48,6 +56,7 @@ func runRender(args []string, out io.Writer) error {
 	f.StringVar(&s.Registry, "registry", "", "node-reachable registry host:port")
 	f.StringVar(&s.MinKubernetes, "min-kubernetes", "v1.32.0", "KUBERNETES_MIN_VERSION of Knative's components")
 	f.BoolVar(&s.ScaleToZero, "scale-to-zero", false, "keep scale to zero enabled")
+	f.StringVar(&s.AutoscalerIP, "autoscaler-ip", "10.96.0.12", "ClusterIP for the autoscaler Service (in the static band of the service range)")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -163,6 +172,15 @@ func adaptObject(obj map[string]interface{}, s Settings) bool {
 		return false // no metrics server, one node
 	case "Deployment":
 		adaptDeployment(obj, s)
+		if name == "activator" && s.AutoscalerIP != "" {
+			podSpec(obj)["hostAliases"] = []interface{}{map[string]interface{}{"ip": s.AutoscalerIP, "hostnames": autoscalerHosts}}
+		}
+	case "Service":
+		if name == "autoscaler" && s.AutoscalerIP != "" {
+			if spec, ok := obj["spec"].(map[string]interface{}); ok {
+				spec["clusterIP"] = s.AutoscalerIP
+			}
+		}
 	case "ConfigMap":
 		if data := configData(name, s); data != nil {
 			d, _ := obj["data"].(map[string]interface{})
@@ -186,7 +204,10 @@ func configData(name string, s Settings) map[string]interface{} {
 	case "config-domain":
 		return map[string]interface{}{s.Domain: ""}
 	case "config-autoscaler":
-		return map[string]interface{}{"enable-scale-to-zero": fmt.Sprint(s.ScaleToZero), "scale-to-zero-grace-period": "10s"}
+		// Burst capacity 0 keeps the activator out of the data path while a
+		// Revision has pods (the default 200 puts it in front of small ones).
+		return map[string]interface{}{"enable-scale-to-zero": fmt.Sprint(s.ScaleToZero), "scale-to-zero-grace-period": "10s",
+			"target-burst-capacity": "0"}
 	case "config-deployment":
 		skip := "kind.local,ko.local,dev.local,127.0.0.1:5000,localhost:5000"
 		if s.Registry != "" {
@@ -201,10 +222,7 @@ func configData(name string, s Settings) map[string]interface{} {
 // adaptDeployment drops resource requests and limits (two shared cores)
 // and lowers Knative's minimum Kubernetes version to the local cluster's.
 func adaptDeployment(obj map[string]interface{}, s Settings) {
-	spec, _ := obj["spec"].(map[string]interface{})
-	tmpl, _ := spec["template"].(map[string]interface{})
-	pod, _ := tmpl["spec"].(map[string]interface{})
-	cs, _ := pod["containers"].([]interface{})
+	cs, _ := podSpec(obj)["containers"].([]interface{})
 	for _, c := range cs {
 		cm, ok := c.(map[string]interface{})
 		if !ok {
@@ -214,6 +232,17 @@ func adaptDeployment(obj map[string]interface{}, s Settings) {
 		env, _ := cm["env"].([]interface{})
 		cm["env"] = append(env, map[string]interface{}{"name": "KUBERNETES_MIN_VERSION", "value": s.MinKubernetes})
 	}
+}
+
+// podSpec returns a Deployment's pod spec (an empty map when it has none).
+func podSpec(obj map[string]interface{}) map[string]interface{} {
+	spec, _ := obj["spec"].(map[string]interface{})
+	tmpl, _ := spec["template"].(map[string]interface{})
+	pod, ok := tmpl["spec"].(map[string]interface{})
+	if !ok {
+		return map[string]interface{}{}
+	}
+	return pod
 }
 
 // write prints the CRDs (crds) or every other object as one YAML stream.

@@ -56,6 +56,30 @@ func TestAdapt(t *testing.T) {
 	}
 }
 
+func TestAdaptAutoscalerIP(t *testing.T) {
+	t.Parallel()
+	in := `
+kind: Service
+metadata: {name: autoscaler}
+spec: {ports: [{port: 8080}]}
+---
+kind: Deployment
+metadata: {name: activator}
+spec: {template: {spec: {containers: []}}}
+`
+	got, err := Adapt([]byte(in), Settings{AutoscalerIP: "10.96.0.12"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := got[0]["spec"].(map[string]interface{})["clusterIP"]; ip != "10.96.0.12" {
+		t.Errorf("autoscaler clusterIP = %v", ip)
+	}
+	want := []interface{}{map[string]interface{}{"ip": "10.96.0.12", "hostnames": autoscalerHosts}}
+	if d := cmp.Diff(want, podSpec(got[1])["hostAliases"]); d != "" {
+		t.Errorf("activator hostAliases (-want +got):\n%s", d)
+	}
+}
+
 func TestAdaptMissingImage(t *testing.T) {
 	t.Parallel()
 	_, err := Adapt([]byte(stream), Settings{})
