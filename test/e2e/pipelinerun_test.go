@@ -36,26 +36,26 @@ spec:
     results: [{name: answer, value: $(tasks.bottom.results.sum)}]
     tasks:
     - name: top
-      params: [{name: n, value: $(params.seed)}]
+      params: [{name: num, value: $(params.seed)}]
       workspaces: [{name: w, workspace: shared}]
       taskSpec:
-        params: [{name: n}]
+        params: [{name: num}]
         results: [{name: out}]
         workspaces: [{name: w}]
         steps:
-        - {name: s, image: busybox, script: "echo top > $(workspaces.w.path)/top; printf $(params.n) > $(results.out.path)"}
+        - {name: s, image: busybox, script: "echo top > $(workspaces.w.path)/top; printf $(params.num) > $(results.out.path)"}
     - name: left
-      params: [{name: n, value: $(tasks.top.results.out)}]
+      params: [{name: num, value: $(tasks.top.results.out)}]
       taskSpec:
-        params: [{name: n}]
+        params: [{name: num}]
         results: [{name: out}]
-        steps: [{name: s, image: busybox, script: "printf $(( $(params.n) + 1 )) > $(results.out.path)"}]
+        steps: [{name: s, image: busybox, script: "printf $(( $(params.num) + 1 )) > $(results.out.path)"}]
     - name: right
-      params: [{name: n, value: $(tasks.top.results.out)}]
+      params: [{name: num, value: $(tasks.top.results.out)}]
       taskSpec:
-        params: [{name: n}]
+        params: [{name: num}]
         results: [{name: out}]
-        steps: [{name: s, image: busybox, script: "printf $(( $(params.n) * 2 )) > $(results.out.path)"}]
+        steps: [{name: s, image: busybox, script: "printf $(( $(params.num) * 2 )) > $(results.out.path)"}]
     - name: bottom
       params:
       - {name: a, value: $(tasks.left.results.out)}
@@ -171,7 +171,7 @@ spec:
         results: [{name: target}]
         steps: [{name: s, image: busybox, script: "printf $(params.os)-$(params.arch) > $(results.target.path)"}]
     - name: collect
-      params: [{name: all, value: $(tasks.build.results.target[*])}]
+      params: [{name: all, value: "$(tasks.build.results.target[*])"}]
       taskSpec:
         params: [{name: all, type: array}]
         steps: [{name: s, image: busybox, args: ["$(params.all[*])"], script: 'echo "$@"'}]
