@@ -274,6 +274,13 @@ func TestCheck(t *testing.T) {
 			"conditions": cond("False", "RevisionFailed", `Revision "hello-new" failed with message: Unable to fetch image.`)},
 		wantErr: `RevisionFailed: Revision "hello-new" failed with message: Unable to fetch image.`,
 	}, {
+		name: "failed, configuration says why",
+		status: map[string]interface{}{"observedGeneration": int64(2), "conditions": []interface{}{
+			map[string]interface{}{"type": "ConfigurationsReady", "status": "False", "reason": "RevisionFailed", "message": `Revision "hello-new" failed with message: Back-off pulling image.`},
+			map[string]interface{}{"type": "Ready", "status": "False", "reason": "RevisionMissing", "message": "Configuration does not have any ready Revision."},
+		}},
+		wantErr: `RevisionFailed: Revision "hello-new" failed with message: Back-off pulling image.`,
+	}, {
 		name: "ours not ready yet",
 		status: map[string]interface{}{"observedGeneration": int64(2), "conditions": cond("True", "", ""),
 			"latestReadyRevisionName": "hello-old", "latestCreatedRevisionName": "hello-new"},

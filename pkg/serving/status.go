@@ -38,6 +38,11 @@ func Check(svc *unstructured.Unstructured, rev, tag string) (res Result, done bo
 	status, reason, msg := condition(svc, "Ready")
 	switch status {
 	case "False":
+		// Ready only says that no Revision is ready; ConfigurationsReady
+		// carries the Revision's own failure (image pull, crash, ...).
+		if s, r, m := condition(svc, "ConfigurationsReady"); s == "False" {
+			reason, msg = r, m
+		}
 		return Result{}, false, &RevisionFailedError{Service: svc.GetName(), Reason: reason, Message: msg}
 	case "True":
 	default:

@@ -213,7 +213,7 @@ func configData(name string, s Settings) map[string]interface{} {
 		if s.Registry != "" {
 			skip += "," + s.Registry
 		}
-		return map[string]interface{}{"registries-skipping-tag-resolving": skip, "progress-deadline": "120s",
+		return map[string]interface{}{"registries-skipping-tag-resolving": skip, "progress-deadline": "60s",
 			"queue-sidecar-cpu-request": "10m"}
 	}
 	return nil
