@@ -14,6 +14,7 @@ import (
 	"github.com/go-logr/zapr"
 	"go.uber.org/zap"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/slipway-ci/slipway/test/ingress"
@@ -39,6 +40,9 @@ func run(class, addr, health, lb string, log *zap.Logger) error {
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the readiness check: %w", err)
 	}
 	proxy := ingress.NewProxy(ingress.ServiceResolver{Client: mgr.GetClient()})
 	r := &ingress.Reconciler{Client: mgr.GetClient(), Proxy: proxy, Class: class, LoadBalancer: lb, Log: log}
