@@ -69,37 +69,71 @@ func (cl *cluster) freshNamespace(ctx context.Context) error {
 }
 
 // timeToDone creates obj and returns the time until done(obj) holds,
-// observed through a watch opened before the create.
+// observed through a watch opened before the create. A watch that breaks
+// (the apiserver answers 504 while its watch cache catches up) is opened
+// again after checking the object with a GET, so no transition is missed.
 func (cl *cluster) timeToDone(ctx context.Context, obj client.Object, list client.ObjectList, done func(runtime.Object) (bool, error)) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	w, err := cl.c.Watch(ctx, list, client.InNamespace(cl.ns),
-		client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", obj.GetName())})
+	w, err := cl.watchOne(ctx, list, obj.GetName())
 	if err != nil {
-		return 0, fmt.Errorf("watching %s: %w", obj.GetName(), err)
+		return 0, err
 	}
-	defer w.Stop()
+	obj.SetNamespace(cl.ns)
 	start := time.Now()
 	if err := cl.c.Create(ctx, obj); err != nil {
+		w.Stop()
 		return 0, fmt.Errorf("creating %s: %w", obj.GetName(), err)
 	}
 	for {
+		ok, err := waitOnWatch(ctx, w, done)
+		w.Stop()
+		if err != nil || ok {
+			if err != nil {
+				err = fmt.Errorf("%s: %w", obj.GetName(), err)
+			}
+			return time.Since(start), err
+		}
+		// the watch broke: look, then watch again
+		cur := obj.DeepCopyObject().(client.Object)
+		if err := cl.c.Get(ctx, client.ObjectKeyFromObject(obj), cur); err == nil {
+			if ok, err := done(cur); ok || err != nil {
+				return time.Since(start), err
+			}
+		}
+		if w, err = cl.watchOne(ctx, list, obj.GetName()); err != nil {
+			return 0, err
+		}
+	}
+}
+
+func (cl *cluster) watchOne(ctx context.Context, list client.ObjectList, name string) (watch.Interface, error) {
+	for {
+		w, err := cl.c.Watch(ctx, list, client.InNamespace(cl.ns),
+			client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", name)})
+		if err == nil {
+			return w, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("watching %s: %w", name, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// waitOnWatch returns (true, nil) once done holds, (false, nil) when the
+// watch broke and should be reopened, or an error.
+func waitOnWatch(ctx context.Context, w watch.Interface, done func(runtime.Object) (bool, error)) (bool, error) {
+	for {
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("waiting for %s: %w", obj.GetName(), ctx.Err())
+			return false, ctx.Err()
 		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return 0, fmt.Errorf("watch of %s closed", obj.GetName())
+			if !ok || ev.Type == watch.Error {
+				return false, nil
 			}
-			if ev.Type == watch.Error {
-				return 0, fmt.Errorf("watch of %s: %v", obj.GetName(), ev.Object)
-			}
-			ok, err := done(ev.Object)
-			if err != nil {
-				return 0, fmt.Errorf("%s: %w", obj.GetName(), err)
-			}
-			if ok {
-				return time.Since(start), nil
+			if ok, err := done(ev.Object); ok || err != nil {
+				return ok, err
 			}
 		}
 	}

@@ -145,7 +145,7 @@ func benchDAG(ctx context.Context, cl *cluster, o options, r *report) error {
 	}
 	defer func() { _ = cl.setCordon(context.Background(), false) }()
 	pr := &pipelinev1.PipelineRun{
-		ObjectMeta: metav1.ObjectMeta{Name: "dag"},
+		ObjectMeta: metav1.ObjectMeta{Name: "dag", Namespace: cl.ns},
 		Spec:       pipelinev1.PipelineRunSpec{PipelineSpec: &pipelinev1.PipelineSpec{}},
 	}
 	for i := range o.dagTasks {

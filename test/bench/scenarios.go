@@ -93,6 +93,7 @@ func (cl *cluster) createAll(ctx context.Context, objs []client.Object) error {
 	for _, o := range objs {
 		wg.Add(1)
 		sem <- struct{}{}
+		o.SetNamespace(cl.ns)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := cl.c.Create(ctx, o); err != nil {
