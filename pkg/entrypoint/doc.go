@@ -12,6 +12,10 @@
 //     marker (WaitFile+ErrSuffix) exists, watching the directory with inotify
 //     and falling back to polling. After a failure the step does not run: it
 //     reports ReasonSkipped, posts its own failure marker and exits 0.
+//   - credentials: with Credentials, write git, ssh and docker credential
+//     files from the mounted ServiceAccount secrets (the first step into
+//     CredsDir and the shared HomeDir; a step whose $HOME is elsewhere into
+//     its own $HOME too). A malformed secret fails the step before it runs.
 //   - execute: write Script (a script without "#!" runs with /bin/sh and
 //     set -e) or take Command, and run it in its own process group with
 //     stdin closed. SIGTERM/SIGINT are forwarded to the group; on Timeout the

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/slipway-ci/slipway/pkg/credentials"
 )
 
 // OnError values a step may carry (Tekton's step.onError).
@@ -49,6 +51,11 @@ type Options struct {
 	// Command is the process to run: the step's command and args, with the
 	// image's ENTRYPOINT/CMD already filled in by the controller.
 	Command []string
+	// Credentials are written as git, ssh and docker credential files
+	// before the step runs (docs/design.md D8), from the secrets mounted
+	// under CredsSecretsDir: by the first step into CredsDir and HomeDir,
+	// and by any step into its own $HOME when that is elsewhere.
+	Credentials []credentials.Credential
 	// CopyTo switches the binary into install mode: copy itself to this
 	// path and exit (used by the init container or node installer).
 	CopyTo string
@@ -69,6 +76,7 @@ const (
 	flagOnError         = "on_error"
 	flagScript          = "script"
 	flagScriptsDir      = "scripts_dir"
+	flagCredentials     = "creds"
 	flagCopyTo          = "copy_to"
 	flagWaitAfterCopy   = "wait_after_copy"
 )
@@ -100,6 +108,9 @@ func (o Options) Args() []string {
 		add(flagScript, base64.StdEncoding.EncodeToString([]byte(o.Script)))
 	}
 	add(flagScriptsDir, o.ScriptsDir)
+	for _, c := range o.Credentials {
+		add(flagCredentials, c.String())
+	}
 	if o.CopyTo == "" {
 		a = append(a, "--")
 		a = append(a, o.Command...)
@@ -125,6 +136,13 @@ func Parse(args []string) (Options, error) {
 	fs.StringVar(&script, flagScript, "", "base64 script")
 	fs.StringVar(&o.ScriptsDir, flagScriptsDir, ScriptsDir, "scripts directory")
 	fs.StringVar(&o.CopyTo, flagCopyTo, "", "copy this binary to the path and exit")
+	fs.Func(flagCredentials, "<kind>=<secret>[=<url or host>], repeatable", func(v string) error {
+		c, err := credentials.Parse(v)
+		if err == nil {
+			o.Credentials = append(o.Credentials, c)
+		}
+		return err
+	})
 	fs.BoolVar(&o.WaitAfterCopy, flagWaitAfterCopy, false, "after -copy_to, keep running until SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return Options{}, fmt.Errorf("parsing entrypoint args: %w", err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/slipway-ci/slipway/pkg/credentials"
 )
 
 func TestOptionsRoundTrip(t *testing.T) {
@@ -20,6 +22,11 @@ func TestOptionsRoundTrip(t *testing.T) {
 			Results: []string{"a", "b"}, Timeout: 90 * time.Second, OnError: OnErrorContinue,
 			Script: "#!/bin/bash\necho $(params.x) $HOME\n", Command: []string{"arg1"},
 		}},
+		{name: "first step with credentials", in: Options{Step: "clone", Command: []string{"git-init"}, Credentials: []credentials.Credential{
+			{Kind: credentials.BasicGit, Secret: "gh", Target: "https://github.com/org?a=b"},
+			{Kind: credentials.SSHGit, Secret: "key", Target: "example.com:2222"},
+			{Kind: credentials.DockerConfig, Secret: "regcred"},
+		}}},
 		{name: "script without args", in: Options{Step: "s", Script: "echo hi"}},
 		{name: "install mode", in: Options{CopyTo: "/slipway/bin/entrypoint"}},
 		{name: "install mode and wait", in: Options{CopyTo: "/var/lib/slipway/bin/entrypoint", WaitAfterCopy: true}},
@@ -69,6 +76,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "bad on_error", args: []string{"-on_error", "explode", "--", "true"}, want: "on_error"},
 		{name: "bad script encoding", args: []string{"-script", "!!!", "--"}, want: "decoding"},
 		{name: "unknown flag", args: []string{"-nope", "--", "true"}, want: "parsing entrypoint args"},
+		{name: "bad credential", args: []string{"-creds", "basic-git=gh=github.com", "--", "true"}, want: "http(s) URL"},
 		{name: "wait without copy", args: []string{"-wait_after_copy", "--", "true"}, want: "needs -copy_to"},
 		{name: "slash in step", args: []string{"-step", "a/b", "--", "true"}, want: "must not contain"},
 		{name: "bad result name", args: []string{"-results", "a,../x", "--", "true"}, want: "not a valid result name"},

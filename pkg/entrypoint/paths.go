@@ -22,6 +22,12 @@ const (
 	// workspace mounts (Tekton's path).
 	WorkspaceDir = "/workspace"
 
+	// CredsDir receives the credential files written from ServiceAccount
+	// secrets; $(credentials.path) (Tekton's path).
+	CredsDir = "/tekton/creds"
+	// CredsSecretsDir holds one mounted secret per directory (Tekton's path).
+	CredsSecretsDir = "/tekton/creds-secrets"
+
 	// TerminationPath is where the shim writes its Termination message.
 	TerminationPath = "/dev/termination-log"
 	// MaxTerminationBytes is the kubelet's limit for one container's

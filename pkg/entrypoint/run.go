@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type Runner struct {
 	killGrace      time.Duration
 	pollInterval   time.Duration
 	forwardSignals bool
+	creds          credentialPaths
 }
 
 // RunnerOption configures a Runner.
@@ -57,7 +59,8 @@ func withoutSignals() RunnerOption {
 
 // NewRunner returns a Runner with the given options over the defaults.
 func NewRunner(opts ...RunnerOption) *Runner {
-	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true}
+	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true,
+		creds: credentialPaths{secrets: CredsSecretsDir, creds: CredsDir, home: HomeDir, getenv: os.Getenv}}
 	for _, o := range opts {
 		o(r)
 	}
@@ -98,6 +101,15 @@ func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) i
 		}
 		if prevFailed {
 			return r.report(o, stderr, skipped(o, r.now()))
+		}
+	}
+	if len(o.Credentials) > 0 {
+		if err := r.writeCredentials(o, stderr); err != nil {
+			now := r.now()
+			return r.report(o, stderr, outcome{term: Termination{
+				Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
+				Message: fmt.Sprintf("step %q did not start: %v", o.Step, err),
+			}})
 		}
 	}
 	before := snapshotResults(o)
