@@ -16,6 +16,8 @@ type builder struct {
 	volumes map[string]bool
 	// wsMounts mount the bound workspaces, in every step and sidecar.
 	wsMounts []corev1.VolumeMount
+	// credMounts mount ServiceAccount credentials in every step (D8).
+	credMounts []corev1.VolumeMount
 	// results are the Task's result names, given to every step's shim.
 	results []string
 }
@@ -45,6 +47,7 @@ func (b *builder) build() error {
 	}
 	for _, step := range []func() error{
 		b.addInternalVolumes,
+		b.addCredentials,
 		b.addWorkspaces,
 		b.addTaskVolumes,
 		b.addPodTemplate,

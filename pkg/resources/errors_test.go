@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/credentials"
 )
 
 func TestMakePodErrors(t *testing.T) {
@@ -56,6 +57,15 @@ func TestMakePodErrors(t *testing.T) {
 		{"volume name clash", func(in *PodInput) {
 			in.Spec.Volumes = []corev1.Volume{{Name: "slipway-run"}}
 		}, `volume name "slipway-run" is used twice`, nil},
+		{"credentials volume clash", func(in *PodInput) {
+			in.Credentials = []credentials.Credential{{Kind: credentials.DockerConfig, Secret: "r"}}
+			in.Spec.Volumes = []corev1.Volume{{Name: "tekton-creds-secret-0"}}
+		}, `volume name "tekton-creds-secret-0" is used twice`, nil},
+		{"mount over credentials path", func(in *PodInput) {
+			in.Credentials = []credentials.Credential{{Kind: credentials.DockerConfig, Secret: "r"}}
+			in.Spec.Volumes = []corev1.Volume{{Name: "v"}}
+			in.Spec.Steps[0].VolumeMounts = []corev1.VolumeMount{{Name: "v", MountPath: "/tekton/creds"}}
+		}, `mounts two volumes at "/tekton/creds"`, nil},
 		{"sidecar restartPolicy", func(in *PodInput) {
 			never := corev1.ContainerRestartPolicy("Never")
 			in.Spec.Sidecars = []v1.Sidecar{{Name: "sc", Image: "x", RestartPolicy: &never}}

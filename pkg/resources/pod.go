@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/credentials"
 )
 
 // Labels and annotations MakePod sets or filters.
@@ -45,6 +46,9 @@ type PodInput struct {
 	Images map[string]ImageConfig
 	// Retry is the attempt: 0 for the first, N for retry N.
 	Retry int
+	// Credentials come from the ServiceAccount's annotated secrets (D8);
+	// each names a secret that the pod mounts. Nil adds nothing.
+	Credentials []credentials.Credential
 }
 
 // MakePod builds the Pod that runs one attempt of a TaskRun, following

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/credentials"
 	"github.com/slipway-ci/slipway/pkg/substitution"
 )
 
@@ -82,6 +83,7 @@ func goldenCases() []struct {
 		{"image-only", imageOnlyInput},
 		{"workspaces", workspacesInput},
 		{"pod-template", podTemplateInput},
+		{"credentials", credentialsInput},
 		{"long-name", func() PodInput {
 			tr := baseTaskRun(strings.Repeat("a-very-long-taskrun-name-", 4))
 			tr.Spec.TaskRef = nil
@@ -185,6 +187,22 @@ func podTemplateInput() PodInput {
 		Env:          []corev1.EnvVar{{Name: "PROXY", Value: "step"}},
 		VolumeMounts: []corev1.VolumeMount{{Name: "extra", MountPath: "/extra"}}}}}
 	return PodInput{TaskRun: tr, Spec: spec, Config: nodeConfig()}
+}
+
+// credentialsInput: a git basic-auth secret for two URLs, a docker config
+// secret and a step that sets its own HOME (D8).
+func credentialsInput() PodInput {
+	tr := baseTaskRun("creds")
+	tr.Spec.ServiceAccountName = "build-bot"
+	spec := &v1.TaskSpec{Steps: []v1.Step{
+		{Name: "clone", Image: "alpine", Command: []string{"git-init"}},
+		{Name: "push", Image: "alpine", Command: []string{"push"}, Env: []corev1.EnvVar{{Name: "HOME", Value: "/root"}}},
+	}}
+	return PodInput{TaskRun: tr, Spec: spec, Config: nodeConfig(), Credentials: []credentials.Credential{
+		{Kind: credentials.BasicGit, Secret: "git-basic", Target: "https://github.com"},
+		{Kind: credentials.BasicGit, Secret: "git-basic", Target: "https://gitlab.com"},
+		{Kind: credentials.DockerConfig, Secret: "regcred"},
+	}}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -60,6 +60,8 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 		OnError:  string(st.OnError),
 		Script:   st.Script,
 		Command:  cmd,
+
+		Credentials: b.stepCredentials(),
 	}
 	if i > 0 {
 		opts.WaitFile = postFile(i - 1)
@@ -74,7 +76,7 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 		c.WorkingDir = entrypoint.WorkspaceDir
 	}
 	c.Env = withHome(mergeEnv(c.Env, b.templateEnv()))
-	c.VolumeMounts = b.mounts(stepMounts, c.VolumeMounts)
+	c.VolumeMounts = b.mounts(b.stepInternalMounts(), c.VolumeMounts)
 	c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
 	return c, nil
 }
