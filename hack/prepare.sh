@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 APT_PACKAGES=(containerd runc containernetworking-plugins etcd-server busybox-static bash-static
-  ca-certificates iptables conntrack socat openssl iproute2 curl procps nftables)
+  ca-certificates iptables conntrack socat openssl iproute2 curl procps nftables git)
 
 install_packages() {
   local p missing=()

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Tears the cluster down and leaves nothing behind: our daemons (by recorded
-# PID) and the containerd shims of our containerd, mounts under $STATE, the
-# CNI bridge, kube-proxy's and CNI's iptables rules, the kubepods cgroups,
-# the hostPath provisioner's volumes, the entrypoint directory that Slipway's
-# DaemonSet installs on the node, sysctls we changed, and $STATE itself.
+# PID, the test git server included) and the containerd shims of our
+# containerd, mounts under $STATE, the CNI bridge, kube-proxy's and CNI's
+# iptables rules, the kubepods cgroups, the hostPath provisioner's volumes,
+# the entrypoint directory that Slipway's DaemonSet installs on the node,
+# sysctls we changed, and $STATE itself.
 set -uo pipefail # no -e: a teardown keeps going past individual failures
 source "$(dirname "$0")/../lib.sh"
 
@@ -13,7 +14,7 @@ export KUBECONFIG=$STATE/etc/admin.kubeconfig
 ENTRYPOINT_DIR=${SLIPWAY_ENTRYPOINT_DIR:-/var/lib/slipway/bin}
 
 stop_control_plane() {
-  stop_daemons kubelet kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd registry
+  stop_daemons gitserver kubelet kube-proxy kube-scheduler kube-controller-manager kube-apiserver etcd registry
 }
 
 # our_shims lists containerd-shim processes serving our containerd socket.
