@@ -1,9 +1,12 @@
 # Slipway's front door. Everything runs as root on one machine: a real
 # single-node Kubernetes (see hack/), its own registry, and Slipway on it.
-#   make up          prepare, start the cluster, push images, deploy, run the demo
+#   make up          prepare, start the cluster, push images, deploy, start the
+#                    test git server, install Knative Serving and the catalog,
+#                    run the demo (SLIPWAY_KNATIVE=0: Slipway and TaskRuns only)
 #   make down        stop everything and remove all cluster state
 #   make kubeconfig  print the admin kubeconfig path (last line)
-#   make demo        run examples/taskrun-hello.yaml and show its logs
+#   make demo        examples/taskrun-hello.yaml with its logs, then source to
+#                    URL: the sample app v1, a v2 canary, promotion (URL + page)
 #   make test        unit + integration tests (envtest)
 #   make e2e         make up, then the e2e suite against the cluster
 #   make bench       make up, then the benchmarks (test/bench)
@@ -17,7 +20,7 @@ KUBECONFIG_PATH := $(STATE)/etc/admin.kubeconfig
 GO_TEST_FLAGS ?=
 E2E_TIMEOUT ?= 30m
 
-.PHONY: up down kubeconfig demo test e2e bench ci check prepare cluster images deploy
+.PHONY: up down kubeconfig demo test e2e bench ci check prepare cluster images deploy gitserver knative catalog
 
 up:
 	hack/up.sh
@@ -46,6 +49,12 @@ images:
 	hack/images.sh
 deploy:
 	hack/deploy.sh
+gitserver:
+	hack/gitserver.sh
+knative:
+	hack/knative/install.sh
+catalog:
+	hack/catalog.sh
 
 test:
 	KUBEBUILDER_ASSETS=$$(hack/envtest-assets.sh) go test $(GO_TEST_FLAGS) ./...
