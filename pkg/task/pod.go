@@ -143,8 +143,12 @@ func (r *Reconciler) makePod(ctx context.Context, rn *run) (*corev1.Pod, error) 
 	if err != nil {
 		return nil, err
 	}
+	creds, err := r.credentials(ctx, rn)
+	if err != nil {
+		return nil, err
+	}
 	pod, err := resources.MakePod(resources.PodInput{
-		TaskRun: rn.defaulted, Spec: spec, Config: rn.cfg, Images: images, Retry: retry,
+		TaskRun: rn.defaulted, Spec: spec, Config: rn.cfg, Images: images, Retry: retry, Credentials: creds,
 	})
 	if err != nil {
 		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
