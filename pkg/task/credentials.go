@@ -20,17 +20,17 @@ import (
 // serviceaccounts) and happen only when a pod is created. Secret data is
 // never logged; only key names leave this function.
 //
-// A missing ServiceAccount that the TaskRun names is the user's error; a
-// missing default one yields no credentials and leaves the verdict to the
-// API server's ServiceAccount admission (a new namespace may not have its
-// default ServiceAccount yet). A secret the ServiceAccount lists but that
+// A missing ServiceAccount is the user's error, except the configured
+// default one (which TaskRuns of PipelineRuns name explicitly): it yields
+// no credentials and leaves the verdict to the API server's ServiceAccount
+// admission, since a new namespace gets it only moments after creation. A secret the ServiceAccount lists but that
 // does not exist is skipped, as its type and annotations are unknown.
 func (r *Reconciler) credentials(ctx context.Context, rn *run) ([]credentials.Credential, error) {
 	ns, name := rn.defaulted.Namespace, rn.defaulted.Spec.ServiceAccountName
 	sa := &corev1.ServiceAccount{}
 	err := r.apiReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, sa)
 	switch {
-	case apierrors.IsNotFound(err) && rn.tr.Spec.ServiceAccountName == "":
+	case apierrors.IsNotFound(err) && name == rn.cfg.DefaultServiceAccount:
 		return nil, nil
 	case apierrors.IsNotFound(err):
 		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
