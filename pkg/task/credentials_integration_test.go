@@ -129,3 +129,12 @@ func TestBadCredentialAnnotation(t *testing.T) {
 	tr := waitForReason(t, ns, "bad-annotation", v1.TaskRunReasonPodCreationFailed.String())
 	mustContain(t, "message", tr.Status.GetCondition("Succeeded").Message, `secret "git-basic": basic-git target "github.com" must be an http(s) URL`)
 }
+
+// envtest runs no ServiceAccount controller, so "default" never exists
+// here: naming it must still create the pod, as in a brand-new namespace.
+func TestMissingDefaultServiceAccountIsNoError(t *testing.T) {
+	maybeSkip(t)
+	ns := newNamespace(t)
+	apply(t, ns, &v1.TaskRun{}, credsTaskRun("default-sa", "default"))
+	waitForPod(t, ns, "default-sa-pod")
+}
