@@ -14,6 +14,12 @@ import (
 func mount(t *testing.T, secrets map[string]map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
+	mountB(t, dir, secrets)
+	return dir
+}
+
+func mountB(t testing.TB, dir string, secrets map[string]map[string]string) {
+	t.Helper()
 	for name, data := range secrets {
 		for k, v := range data {
 			p := filepath.Join(dir, name, k)
@@ -25,7 +31,6 @@ func mount(t *testing.T, secrets map[string]map[string]string) string {
 			}
 		}
 	}
-	return dir
 }
 
 func readAll(t *testing.T, dir string) map[string]string {
