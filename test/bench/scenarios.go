@@ -9,6 +9,7 @@ import (
 
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -110,11 +111,13 @@ func (cl *cluster) createAll(ctx context.Context, objs []client.Object) error {
 	return nil
 }
 
-// countUntil watches list in the namespace and returns when n distinct
-// objects accepted by keep were added.
+// countUntil watches list in the namespace and reports on the returned
+// channel once n distinct objects exist. A watch the apiserver breaks is
+// reopened, and a List then counts what was added meanwhile.
 func (cl *cluster) countUntil(ctx context.Context, list client.ObjectList, n int, timeout time.Duration, opts ...client.ListOption) (chan error, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
-	w, err := cl.c.Watch(ctx, list, append(opts, client.InNamespace(cl.ns))...)
+	opts = append(opts, client.InNamespace(cl.ns))
+	w, err := cl.c.Watch(ctx, list, opts...)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -122,29 +125,51 @@ func (cl *cluster) countUntil(ctx context.Context, list client.ObjectList, n int
 	res := make(chan error, 1)
 	go func() {
 		defer cancel()
-		defer w.Stop()
 		seen := map[string]bool{}
 		for {
-			select {
-			case <-ctx.Done():
+			broken := cl.drain(ctx, w, seen, n)
+			w.Stop()
+			if len(seen) >= n {
+				res <- nil
+				return
+			}
+			if !broken {
 				res <- fmt.Errorf("saw %d of %d: %w", len(seen), n, ctx.Err())
 				return
-			case ev, ok := <-w.ResultChan():
-				if !ok {
-					res <- fmt.Errorf("watch closed after %d of %d", len(seen), n)
-					return
-				}
-				if ev.Type == watch.Added {
-					seen[ev.Object.(client.Object).GetName()] = true
-					if len(seen) >= n {
-						res <- nil
-						return
-					}
-				}
+			}
+			if w, err = cl.c.Watch(ctx, list, opts...); err != nil {
+				time.Sleep(100 * time.Millisecond)
+				w = watch.NewEmptyWatch()
+			}
+			l := list.DeepCopyObject().(client.ObjectList)
+			if err := cl.c.List(ctx, l, opts...); err == nil {
+				_ = meta.EachListItem(l, func(o runtime.Object) error {
+					seen[o.(client.Object).GetName()] = true
+					return nil
+				})
 			}
 		}
 	}()
 	return res, nil
+}
+
+// drain records added objects until n are seen (false), the context ends
+// (false) or the watch breaks (true).
+func (cl *cluster) drain(ctx context.Context, w watch.Interface, seen map[string]bool, n int) bool {
+	for len(seen) < n {
+		select {
+		case <-ctx.Done():
+			return false
+		case ev, ok := <-w.ResultChan():
+			if !ok || ev.Type == watch.Error {
+				return true
+			}
+			if ev.Type == watch.Added {
+				seen[ev.Object.(client.Object).GetName()] = true
+			}
+		}
+	}
+	return false
 }
 
 // setCordon marks every node (un)schedulable so that only the controller is
