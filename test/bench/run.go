@@ -66,7 +66,7 @@ func run(ctx context.Context, o options) error {
 	r.machine(ctx, cl)
 	fmt.Println(r.table())
 	if o.out != "" {
-		if err := os.WriteFile(o.out, []byte(r.markdown()), 0o644); err != nil {
+		if err := os.WriteFile(o.out, []byte(r.markdown()+keptNotes(o.out)), 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", o.out, err)
 		}
 		fmt.Println("wrote", o.out)
@@ -213,4 +213,22 @@ func benchHandoff(ctx context.Context, _ *cluster, _ options, r *report) error {
 		r.handoff = append(r.handoff, fmt.Sprintf("%s: %.3f ms", strings.Fields(m[0])[0], ns/1e6))
 	}
 	return nil
+}
+
+// notesHeading starts the hand-written analysis in the report, which a new
+// run keeps: figures are regenerated, the reasoning about them is not.
+const notesHeading = "\n## Notes: "
+
+// keptNotes returns the analysis section of the existing report, if any.
+func keptNotes(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	i := strings.Index(s, notesHeading)
+	if i < 0 {
+		return ""
+	}
+	return s[i:]
 }
