@@ -9,9 +9,7 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"knative.dev/pkg/apis"
@@ -73,7 +71,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // run evaluates the PipelineRun and acts on the plan, recording the outcome
 // in pr.Status. Errors are returned only for what a retry can fix.
 func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, error) {
-	cfg, err := r.config(ctx)
+	cfg, err := config.Load(ctx, r.client, r.namespace)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -140,19 +138,6 @@ func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.Ta
 		}
 	}
 	return out, nil
-}
-
-// config reads slipway-config; a missing ConfigMap means defaults.
-func (r *Reconciler) config(ctx context.Context) (*config.Config, error) {
-	cm := &corev1.ConfigMap{}
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: r.namespace, Name: config.ConfigMapName}, cm)
-	if apierrors.IsNotFound(err) {
-		return config.FromConfigMap(nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", r.namespace, config.ConfigMapName, err)
-	}
-	return config.FromConfigMap(cm)
 }
 
 // fail marks the run failed for a reason the user must fix.

@@ -60,7 +60,12 @@ func addParams(v Values, decl v1.ParamSpecs, given v1.Params) {
 }
 
 func addParam(v Values, name string, pv v1.ParamValue) {
-	key := "params." + name
+	v.SetParam("params."+name, pv)
+}
+
+// SetParam stores a typed Tekton value under key: strings as strings,
+// arrays as arrays, and objects merged key by key over what key held.
+func (v Values) SetParam(key string, pv v1.ParamValue) {
 	switch pv.Type {
 	case v1.ParamTypeArray:
 		v.Arrays[key] = pv.ArrayVal

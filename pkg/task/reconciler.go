@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"knative.dev/pkg/apis"
@@ -61,7 +60,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if tr.IsDone() {
 		return ctrl.Result{}, nil
 	}
-	cfg, err := r.config(ctx)
+	cfg, err := config.Load(ctx, r.client, r.namespace)
 	if err != nil {
 		r.recorder.Eventf(tr, nil, corev1.EventTypeWarning, "InvalidConfig", "Reconcile", "%v", err)
 		return ctrl.Result{}, err
@@ -147,20 +146,6 @@ func (r *Reconciler) resolve(ctx context.Context, rn *run) error {
 			err: errors.New("TaskRun has neither taskRef nor taskSpec")}
 	}
 	return nil
-}
-
-// config reads slipway-config through the cache; a missing ConfigMap means
-// the defaults.
-func (r *Reconciler) config(ctx context.Context) (*config.Config, error) {
-	cm := &corev1.ConfigMap{}
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: r.namespace, Name: config.ConfigMapName}, cm)
-	if apierrors.IsNotFound(err) {
-		return config.FromConfigMap(nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", r.namespace, config.ConfigMapName, err)
-	}
-	return config.FromConfigMap(cm)
 }
 
 // applyPodStatus copies what the pod says into the TaskRun's status.

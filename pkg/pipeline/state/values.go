@@ -22,11 +22,11 @@ func RunValues(pr *v1.PipelineRun, spec *v1.PipelineSpec, pipelineName string) s
 	v := substitution.NewValues()
 	for _, p := range spec.Params {
 		if p.Default != nil {
-			addValue(v, "params."+p.Name, *p.Default)
+			v.SetParam("params."+p.Name, *p.Default)
 		}
 	}
 	for _, p := range pr.Spec.Params {
-		addValue(v, "params."+p.Name, p.Value)
+		v.SetParam("params."+p.Name, p.Value)
 	}
 	v.Strings["context.pipelineRun.name"] = pr.Name
 	v.Strings["context.pipelineRun.namespace"] = pr.Namespace
@@ -37,23 +37,6 @@ func RunValues(pr *v1.PipelineRun, spec *v1.PipelineSpec, pipelineName string) s
 
 // addValue stores pv under key by its type. Objects merge key by key so that
 // a run can override some keys of a default.
-func addValue(v substitution.Values, key string, pv v1.ParamValue) {
-	switch pv.Type {
-	case v1.ParamTypeArray:
-		v.Arrays[key] = pv.ArrayVal
-	case v1.ParamTypeObject:
-		m := map[string]string{}
-		for k, s := range v.Objects[key] {
-			m[k] = s
-		}
-		for k, s := range pv.ObjectVal {
-			m[k] = s
-		}
-		v.Objects[key] = m
-	default:
-		v.Strings[key] = pv.StringVal
-	}
-}
 
 // addResults stores a task's results as tasks.<t>.results.<r> (and, for a
 // finally task, also finally.<t>.results.<r> for pipeline results). A
@@ -68,7 +51,7 @@ func addResults(v substitution.Values, ts *taskState) {
 		if !ts.matrixed {
 			if len(ts.runs) == 1 && ts.runs[0] != nil {
 				for _, r := range ts.runs[0].Status.Results {
-					addValue(v, prefix+r.Name, r.Value)
+					v.SetParam(prefix+r.Name, r.Value)
 				}
 			}
 			continue
