@@ -1,16 +1,12 @@
 package config
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // ConfigMapName is the ConfigMap in the controller's namespace that holds
@@ -130,18 +126,4 @@ func parsePairs(s string) (map[string]string, error) {
 		m[from] = to
 	}
 	return m, nil
-}
-
-// Load reads the ConfigMap from namespace through c; a missing ConfigMap
-// means the defaults.
-func Load(ctx context.Context, c client.Reader, namespace string) (*Config, error) {
-	cm := &corev1.ConfigMap{}
-	err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ConfigMapName}, cm)
-	if apierrors.IsNotFound(err) {
-		return FromConfigMap(nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", namespace, ConfigMapName, err)
-	}
-	return FromConfigMap(cm)
 }

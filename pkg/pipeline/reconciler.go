@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/pipeline/dag"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
 	"github.com/slipway-ci/slipway/pkg/resources"
@@ -71,7 +71,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // run evaluates the PipelineRun and acts on the plan, recording the outcome
 // in pr.Status. Errors are returned only for what a retry can fix.
 func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, error) {
-	cfg, err := config.Load(ctx, r.client, r.namespace)
+	cfg, err := cluster.Load(ctx, r.client, r.namespace)
 	if err != nil {
 		return ctrl.Result{}, err
 	}

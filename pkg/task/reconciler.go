@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 )
@@ -60,7 +61,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if tr.IsDone() {
 		return ctrl.Result{}, nil
 	}
-	cfg, err := config.Load(ctx, r.client, r.namespace)
+	cfg, err := cluster.Load(ctx, r.client, r.namespace)
 	if err != nil {
 		r.recorder.Eventf(tr, nil, corev1.EventTypeWarning, "InvalidConfig", "Reconcile", "%v", err)
 		return ctrl.Result{}, err
