@@ -71,5 +71,12 @@ func CacheByObject(namespace string) map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&corev1.Pod{}:       {Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedByValue})},
 		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{namespace: {}}},
+		&v1.TaskRun{}: {Transform: func(obj any) (any, error) {
+			obj, err := cache.TransformStripManagedFields()(obj)
+			if err != nil {
+				return nil, err
+			}
+			return TrimDone(obj)
+		}},
 	}
 }
