@@ -60,6 +60,7 @@ func (b *builder) build() error {
 			return err
 		}
 	}
+	pullOncePerImage(&b.pod.Spec)
 	return nil
 }
 

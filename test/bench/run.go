@@ -77,7 +77,7 @@ func run(ctx context.Context, o options) error {
 func benchLatency(ctx context.Context, cl *cluster, o options, r *report) error {
 	for i := range o.runs {
 		// interleave so that drift in the node's state hits both alike
-		p, err := cl.podSeries(ctx, 1, fmt.Sprintf("raw pod %d", i), 1, "true")
+		p, err := cl.podSeries(ctx, 1, fmt.Sprintf("raw pod %d", i), 1, false, "true")
 		if err != nil {
 			return err
 		}
@@ -93,11 +93,16 @@ func benchLatency(ctx context.Context, cl *cluster, o options, r *report) error 
 
 func benchSteps(ctx context.Context, cl *cluster, o options, r *report) error {
 	var err error
-	if r.raw20, err = cl.podSeries(ctx, o.runs, "raw pod 20 containers", 20, "true"); err != nil {
+	if r.raw20, err = cl.podSeries(ctx, o.runs, "raw pod 20 containers", 20, false, "true"); err != nil {
+		return err
+	}
+	// What every container pulling costs (the kubelet's registryPullQPS);
+	// a few runs suffice to show it.
+	if r.raw20Pulls, err = cl.podSeries(ctx, min(o.runs, 3), "raw pod 20 pulls", 20, true, "true"); err != nil {
 		return err
 	}
 	if len(r.rawPod.d) == 0 {
-		if r.rawPod, err = cl.podSeries(ctx, o.runs, "raw pod", 1, "true"); err != nil {
+		if r.rawPod, err = cl.podSeries(ctx, o.runs, "raw pod", 1, false, "true"); err != nil {
 			return err
 		}
 	}

@@ -21,15 +21,21 @@ import (
 // resolves to the locally built busybox through the registry mirror.
 const benchImage = "busybox"
 
-func rawPod(name string, containers int, cmd ...string) *corev1.Pod {
+// rawPod is the floor: a pod with the given number of containers running
+// cmd. Like the pods Slipway makes (docs/design.md D9), only the first
+// container pulls the image, unless pullEach: then every container does,
+// as the kubelet would for an untagged image.
+func rawPod(name string, containers int, pullEach bool, cmd ...string) *corev1.Pod {
 	p := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec:       corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever},
 	}
 	for i := range containers {
-		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{
-			Name: fmt.Sprintf("c%d", i), Image: benchImage, Command: cmd,
-		})
+		c := corev1.Container{Name: fmt.Sprintf("c%d", i), Image: benchImage, Command: cmd}
+		if i > 0 && !pullEach {
+			c.ImagePullPolicy = corev1.PullIfNotPresent
+		}
+		p.Spec.Containers = append(p.Spec.Containers, c)
 	}
 	return p
 }
@@ -62,9 +68,9 @@ func (cl *cluster) sample(ctx context.Context, n int, label string, make func(i 
 	return s, nil
 }
 
-func (cl *cluster) podSeries(ctx context.Context, n int, label string, containers int, cmd ...string) (series, error) {
+func (cl *cluster) podSeries(ctx context.Context, n int, label string, containers int, pullEach bool, cmd ...string) (series, error) {
 	return cl.sample(ctx, n, label, func(i int) (client.Object, client.ObjectList, func(runtime.Object) (bool, error)) {
-		return rawPod(fmt.Sprintf("%s-%d", sanitize(label), i), containers, cmd...), &corev1.PodList{}, podSucceeded
+		return rawPod(fmt.Sprintf("%s-%d", sanitize(label), i), containers, pullEach, cmd...), &corev1.PodList{}, podSucceeded
 	})
 }
 
