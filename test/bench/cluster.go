@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -26,7 +27,7 @@ type cluster struct {
 	ns string
 }
 
-func newCluster(ctx context.Context, ns string) (*cluster, error) {
+func newCluster(ctx context.Context, prefix string) (*cluster, error) {
 	path := os.Getenv("KUBECONFIG")
 	if path == "" {
 		return nil, fmt.Errorf("KUBECONFIG is not set (make bench sets it)")
@@ -47,20 +48,40 @@ func newCluster(ctx context.Context, ns string) (*cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
-	cl := &cluster{c: c, ns: ns}
-	return cl, cl.freshNamespace(ctx)
+	cl := &cluster{c: c, ns: fmt.Sprintf("%s-%d", prefix, time.Now().Unix())}
+	return cl, cl.freshNamespace(ctx, prefix)
 }
 
-// freshNamespace deletes the bench namespace if present and creates it anew.
-func (cl *cluster) freshNamespace(ctx context.Context) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cl.ns}}
-	_ = cl.c.Delete(ctx, ns)
-	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 5*time.Minute, true, func(ctx context.Context) (bool, error) {
-		err := cl.c.Create(ctx, ns.DeepCopy())
-		return err == nil, nil
+// benchNamespacePrefix starts the name of every bench namespace.
+const benchNamespacePrefix = "slipway-bench"
+
+// freshNamespace waits until the namespaces of earlier runs are gone, then
+// creates this run's. The name is new each run: for 30 s after it sees a
+// namespace terminating, the API server's NamespaceLifecycle admission
+// looks that name up live on every request, which would load the API
+// server during the first scenario.
+func (cl *cluster) freshNamespace(ctx context.Context, prefix string) error {
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+		var l corev1.NamespaceList
+		if err := cl.c.List(ctx, &l); err != nil {
+			return false, nil
+		}
+		left := 0
+		for i := range l.Items {
+			if n := &l.Items[i]; strings.HasPrefix(n.Name, prefix) {
+				left++
+				if n.DeletionTimestamp == nil {
+					_ = cl.c.Delete(ctx, n)
+				}
+			}
+		}
+		return left == 0, nil
 	})
 	if err != nil {
-		return fmt.Errorf("recreating namespace %s: %w", cl.ns, err)
+		return fmt.Errorf("waiting for earlier bench namespaces to go: %w", err)
+	}
+	if err := cl.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cl.ns}}); err != nil {
+		return fmt.Errorf("creating namespace %s: %w", cl.ns, err)
 	}
 	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		var sa corev1.ServiceAccount
@@ -164,7 +185,44 @@ func taskRunSucceeded(o runtime.Object) (bool, error) {
 	return false, fmt.Errorf("TaskRun failed: %s: %s", c.Reason, c.Message)
 }
 
-// cleanup deletes everything of a kind in the namespace, in the background.
-func (cl *cluster) cleanup(ctx context.Context, obj client.Object) {
-	_ = cl.c.DeleteAllOf(ctx, obj, client.InNamespace(cl.ns), client.PropagationPolicy(metav1.DeletePropagationBackground))
+// runScenario runs fn, optionally with the node cordoned, then deletes
+// what it made and waits until it is gone, so that no scenario pays for
+// the previous one's leftovers. The node is uncordoned only after the
+// cleanup, or Pending pods would start.
+func (cl *cluster) runScenario(ctx context.Context, cordon bool, fn func() error) error {
+	if cordon {
+		if err := cl.setCordon(ctx, true); err != nil {
+			return err
+		}
+		defer func() { _ = cl.setCordon(context.Background(), false) }()
+	}
+	err := fn()
+	if cerr := cl.cleanup(ctx); cerr != nil {
+		fmt.Fprintf(os.Stderr, "cleanup: %v\n", cerr)
+	}
+	return err
+}
+
+// cleanup deletes the runs and pods in the namespace and waits until no
+// pod is left.
+func (cl *cluster) cleanup(ctx context.Context) error {
+	for _, obj := range []client.Object{&pipelinev1.PipelineRun{}, &pipelinev1.TaskRun{}, &corev1.Pod{}} {
+		_ = cl.c.DeleteAllOf(ctx, obj, client.InNamespace(cl.ns), client.PropagationPolicy(metav1.DeletePropagationBackground))
+	}
+	return wait.PollUntilContextTimeout(ctx, time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+		var pods corev1.PodList
+		var trs pipelinev1.TaskRunList
+		if err := cl.c.List(ctx, &pods, client.InNamespace(cl.ns)); err != nil {
+			return false, nil
+		}
+		if err := cl.c.List(ctx, &trs, client.InNamespace(cl.ns)); err != nil {
+			return false, nil
+		}
+		return len(pods.Items) == 0 && len(trs.Items) == 0, nil
+	})
+}
+
+// deleteNamespace removes this run's namespace without waiting.
+func (cl *cluster) deleteNamespace(ctx context.Context) {
+	_ = cl.c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cl.ns}})
 }
