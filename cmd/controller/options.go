@@ -25,6 +25,8 @@ type Options struct {
 	// ("0" disables metrics).
 	MetricsAddr string
 	HealthAddr  string
+	// PprofAddr serves net/http/pprof when set (off by default).
+	PprofAddr string
 	// ImageTagTTL is how long an image tag → digest lookup is trusted.
 	ImageTagTTL time.Duration
 	// Dev switches logging to human-readable development output.
@@ -54,6 +56,7 @@ func (o *Options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader election lease")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "metrics bind address (0 disables)")
 	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "health probe bind address")
+	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "pprof bind address (empty disables)")
 	fs.DurationVar(&o.ImageTagTTL, "image-tag-ttl", o.ImageTagTTL, "how long an image tag's digest is cached")
 	fs.BoolVar(&o.Dev, "dev", o.Dev, "human-readable development logging")
 }

@@ -2,6 +2,8 @@ package task
 
 import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TrimDone is a cache transform for TaskRuns: once a TaskRun is done, the
@@ -26,4 +28,21 @@ func TrimDone(obj any) (any, error) {
 	}
 	delete(tr.Annotations, "kubectl.kubernetes.io/last-applied-configuration")
 	return tr, nil
+}
+
+// TrimServiceAccount is a cache transform for ServiceAccounts: the
+// credentials of a pod (D8) need only a ServiceAccount's name, namespace
+// and secret references, so the cache keeps nothing else. Other objects
+// pass unchanged.
+func TrimServiceAccount(obj any) (any, error) {
+	sa, ok := obj.(*corev1.ServiceAccount)
+	if !ok {
+		return obj, nil
+	}
+	return &corev1.ServiceAccount{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: sa.Name, Namespace: sa.Namespace, UID: sa.UID, ResourceVersion: sa.ResourceVersion,
+		},
+		Secrets: sa.Secrets,
+	}, nil
 }

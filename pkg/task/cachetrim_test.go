@@ -1,6 +1,7 @@
 package task
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -54,5 +55,29 @@ func TestTrimDone(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestTrimServiceAccount(t *testing.T) {
+	sa := &corev1.ServiceAccount{
+		ObjectMeta: metav1.ObjectMeta{Name: "builder", Namespace: "ci", UID: "u1", ResourceVersion: "7",
+			Labels: map[string]string{"a": "b"}, Annotations: map[string]string{"big": strings.Repeat("x", 100)}},
+		Secrets:          []corev1.ObjectReference{{Name: "git"}},
+		ImagePullSecrets: []corev1.LocalObjectReference{{Name: "pull"}},
+	}
+	got, err := TrimServiceAccount(sa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &corev1.ServiceAccount{
+		ObjectMeta: metav1.ObjectMeta{Name: "builder", Namespace: "ci", UID: "u1", ResourceVersion: "7"},
+		Secrets:    []corev1.ObjectReference{{Name: "git"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("trimmed ServiceAccount (-want +got):\n%s", diff)
+	}
+	pod := &corev1.Pod{}
+	if got, _ := TrimServiceAccount(pod); got != pod {
+		t.Errorf("a pod was changed")
 	}
 }

@@ -15,10 +15,11 @@ import (
 )
 
 // credentials reads the run's ServiceAccount and its secrets and returns
-// the credentials the pod's steps write (D8). Reads go straight to the API
-// server (RBAC grants get, not list/watch, on secrets and
-// serviceaccounts) and happen only when a pod is created. Secret data is
-// never logged; only key names leave this function.
+// the credentials the pod's steps write (D8), only when a pod is created.
+// The ServiceAccount comes from the cache (trimmed to its secret
+// references), or from the API server when the cache has not seen it yet;
+// secrets are read from the API server (RBAC grants get, not list/watch).
+// Secret data is never logged; only key names leave this function.
 //
 // A missing ServiceAccount is the user's error, except the configured
 // default one (which TaskRuns of PipelineRuns name explicitly): it yields
@@ -28,7 +29,12 @@ import (
 func (r *Reconciler) credentials(ctx context.Context, rn *run) ([]credentials.Credential, error) {
 	ns, name := rn.defaulted.Namespace, rn.defaulted.Spec.ServiceAccountName
 	sa := &corev1.ServiceAccount{}
-	err := r.apiReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, sa)
+	key := types.NamespacedName{Namespace: ns, Name: name}
+	err := r.client.Get(ctx, key, sa)
+	if apierrors.IsNotFound(err) {
+		// The cache may lag behind a ServiceAccount created moments ago.
+		err = r.apiReader.Get(ctx, key, sa)
+	}
 	switch {
 	case apierrors.IsNotFound(err) && name == rn.cfg.DefaultServiceAccount:
 		return nil, nil

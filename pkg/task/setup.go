@@ -65,10 +65,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 }
 
 // CacheByObject restricts the manager's cache to what the TaskRun
-// controller needs: pods labelled as Slipway's, and ConfigMaps of the
-// controller's namespace only.
+// controller needs: pods labelled as Slipway's, ConfigMaps of the
+// controller's namespace only, and ServiceAccounts trimmed to their
+// secret references.
 func CacheByObject(namespace string) map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
+		&corev1.ServiceAccount{}: {Transform: TrimServiceAccount},
 		&corev1.Pod{}:       {Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedByValue})},
 		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{namespace: {}}},
 		&v1.TaskRun{}: {Transform: func(obj any) (any, error) {
