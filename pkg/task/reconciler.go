@@ -232,7 +232,8 @@ func (e *userError) Unwrap() error { return e.err }
 
 // writeStatus writes tr's status if this pass changed it, then emits the
 // events that describe the change (after the write, so a conflict that
-// repeats the pass does not repeat the events).
+// repeats the pass does not repeat the events). A TaskRun gets an event
+// when it finishes, not when it starts (D10).
 func (r *Reconciler) writeStatus(ctx context.Context, before, tr *v1.TaskRun) error {
 	if equality.Semantic.DeepEqual(before.Status, tr.Status) {
 		return nil
@@ -246,9 +247,6 @@ func (r *Reconciler) writeStatus(ctx context.Context, before, tr *v1.TaskRun) er
 
 func (r *Reconciler) emitEvents(ctx context.Context, before, tr *v1.TaskRun) {
 	log := logr.FromContextOrDiscard(ctx)
-	if before.Status.StartTime == nil && tr.Status.StartTime != nil {
-		r.recorder.Eventf(tr, nil, corev1.EventTypeNormal, v1.TaskRunReasonStarted.String(), "Start", "TaskRun started")
-	}
 	if before.IsDone() || !tr.IsDone() {
 		return
 	}
