@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"go.uber.org/zap/zapcore"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/slipway-ci/slipway/pkg/events"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/task"
@@ -48,10 +50,17 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("creating Kubernetes client: %w", err)
 	}
 	images := image.NewCache(image.NewRemote(kube), o.ImageTagTTL)
-	if err := task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images}); err != nil {
+	instance, _ := os.Hostname()
+	sink := events.New(mgr.GetClient(), mgr.GetScheme(), ctrl.Log.WithName("events"),
+		events.Options{Controller: "tekton.dev/slipway-controller", Instance: instance})
+	if err := mgr.Add(sink); err != nil {
+		return fmt.Errorf("adding the event sink: %w", err)
+	}
+	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink})
+	if err != nil {
 		return err
 	}
-	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers))
+	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers), pipeline.WithRecorder(sink))
 	if err != nil {
 		return err
 	}

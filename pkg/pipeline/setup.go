@@ -5,6 +5,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -21,6 +22,7 @@ type options struct {
 	workers     int
 	parallelism int
 	clock       clock.PassiveClock
+	recorder    events.EventRecorder
 }
 
 // WithNamespace sets the namespace of the slipway-config ConfigMap.
@@ -31,6 +33,9 @@ func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
 // WithParallelism bounds concurrent child creations per reconcile (default 32).
 func WithParallelism(n int) Option { return func(o *options) { o.parallelism = n } }
+
+// WithRecorder sets where events go (default: the manager's recorder).
+func WithRecorder(r events.EventRecorder) Option { return func(o *options) { o.recorder = r } }
 
 // WithClock injects a clock (tests).
 func WithClock(c clock.PassiveClock) Option { return func(o *options) { o.clock = c } }
@@ -53,9 +58,12 @@ func makeOptions(opts []Option) options {
 // hold tekton.dev/v1 and core/v1.
 func Setup(mgr ctrl.Manager, opts ...Option) error {
 	o := makeOptions(opts)
+	if o.recorder == nil {
+		o.recorder = mgr.GetEventRecorder("slipway-controller")
+	}
 	r := &Reconciler{
 		client:      mgr.GetClient(),
-		recorder:    mgr.GetEventRecorder("slipway-controller"),
+		recorder:    o.recorder,
 		clock:       o.clock,
 		namespace:   o.namespace,
 		parallelism: o.parallelism,

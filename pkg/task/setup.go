@@ -7,6 +7,7 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -30,6 +31,8 @@ type Options struct {
 	Images image.Resolver
 	// Clock defaults to the real clock; tests inject a fake one.
 	Clock clock.PassiveClock
+	// Recorder receives events; it defaults to the manager's recorder.
+	Recorder events.EventRecorder
 }
 
 // Setup registers the TaskRun reconciler with mgr. The manager's cache
@@ -44,10 +47,13 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if opts.Workers < 1 {
 		opts.Workers = 1
 	}
+	if opts.Recorder == nil {
+		opts.Recorder = mgr.GetEventRecorder("slipway-controller")
+	}
 	r := &Reconciler{
 		client:    mgr.GetClient(),
 		apiReader: mgr.GetAPIReader(),
-		recorder:  mgr.GetEventRecorder("slipway-controller"),
+		recorder:  opts.Recorder,
 		images:    opts.Images,
 		clock:     opts.Clock,
 		namespace: opts.Namespace,
@@ -71,8 +77,8 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 func CacheByObject(namespace string) map[client.Object]cache.ByObject {
 	return map[client.Object]cache.ByObject{
 		&corev1.ServiceAccount{}: {Transform: TrimServiceAccount},
-		&corev1.Pod{}:       {Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedByValue})},
-		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{namespace: {}}},
+		&corev1.Pod{}:            {Label: labels.SelectorFromSet(labels.Set{resources.LabelManagedBy: resources.ManagedByValue})},
+		&corev1.ConfigMap{}:      {Namespaces: map[string]cache.Config{namespace: {}}},
 		&v1.TaskRun{}: {Transform: func(obj any) (any, error) {
 			obj, err := cache.TransformStripManagedFields()(obj)
 			if err != nil {
