@@ -42,6 +42,12 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 	if pr.Spec.PipelineRef != nil && pr.Spec.PipelineRef.Name != "" {
 		name = pr.Spec.PipelineRef.Name
 	}
+	if pr.Status.PipelineSpec != nil {
+		// Stored by the first pass, after both validations below passed:
+		// Tekton's Validate compiles regexps per call, and a 500-task
+		// pipeline is reconciled again on every child's change.
+		return name, pr.Status.PipelineSpec.DeepCopy(), nil
+	}
 	defaulted := pr.DeepCopy()
 	defaulted.SetDefaults(ctx)
 	if err := defaulted.Validate(ctx); err != nil {
@@ -49,8 +55,6 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 	}
 	var spec *v1.PipelineSpec
 	switch {
-	case pr.Status.PipelineSpec != nil:
-		spec = pr.Status.PipelineSpec.DeepCopy()
 	case pr.Spec.PipelineSpec != nil:
 		spec = pr.Spec.PipelineSpec.DeepCopy()
 	case pr.Spec.PipelineRef != nil && pr.Spec.PipelineRef.Resolver != "":
@@ -71,6 +75,9 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("PipelineRun %s/%s has neither pipelineRef nor pipelineSpec", pr.Namespace, pr.Name)}
 	}
 	spec.SetDefaults(ctx)
+	if pr.Spec.PipelineSpec != nil {
+		return name, spec, nil // validated with the PipelineRun above
+	}
 	if err := spec.Validate(ctx); err != nil {
 		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("Pipeline %s/%s is invalid: %v", pr.Namespace, name, err)}
 	}
