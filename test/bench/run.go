@@ -93,21 +93,29 @@ func benchLatency(ctx context.Context, cl *cluster, o options, r *report) error 
 }
 
 func benchSteps(ctx context.Context, cl *cluster, o options, r *report) error {
-	var err error
-	if r.raw20, err = cl.podSeries(ctx, o.runs, "raw pod 20 containers", 20, false, "true"); err != nil {
-		return err
+	for i := range o.runs {
+		// interleaved, as in benchLatency: the kubelet's 1 s relist makes
+		// these figures move in steps, and drift must hit both alike
+		p, err := cl.podSeries(ctx, 1, fmt.Sprintf("raw pod 20 containers %d", i), 20, false, "true")
+		if err != nil {
+			return err
+		}
+		t, err := cl.taskRunSeries(ctx, 1, fmt.Sprintf("taskrun 20 steps %d", i), 20, "true")
+		if err != nil {
+			return err
+		}
+		r.raw20.d = append(r.raw20.d, p.d...)
+		r.steps20.d = append(r.steps20.d, t.d...)
 	}
 	// What every container pulling costs (the kubelet's registryPullQPS);
 	// a few runs suffice to show it.
+	var err error
 	if r.raw20Pulls, err = cl.podSeries(ctx, min(o.runs, 3), "raw pod 20 pulls", 20, true, "true"); err != nil {
 		return err
 	}
 	if len(r.rawPod.d) == 0 {
-		if r.rawPod, err = cl.podSeries(ctx, o.runs, "raw pod", 1, false, "true"); err != nil {
-			return err
-		}
+		r.rawPod, err = cl.podSeries(ctx, o.runs, "raw pod", 1, false, "true")
 	}
-	r.steps20, err = cl.taskRunSeries(ctx, o.runs, "taskrun 20 steps", 20, "true")
 	return err
 }
 
@@ -134,6 +142,7 @@ func benchThroughput(ctx context.Context, cl *cluster, o options, r *report) err
 	if err := cl.cleanup(ctx); err != nil {
 		return err
 	}
+	fmt.Printf("  creating %d TaskRuns\n", n)
 	trs := make([]client.Object, n)
 	for i := range trs {
 		trs[i] = taskRun(fmt.Sprintf("tp-%d", i), 1, "true")
