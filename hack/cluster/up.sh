@@ -101,7 +101,7 @@ start_apiserver() {
     --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
     --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
     --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
-    --allow-privileged=true --profiling=false --v=1
+    --allow-privileged=true --profiling=true --v=1
   wait_for kube-apiserver 120 kubectl get --raw /readyz
 }
 
