@@ -123,7 +123,9 @@ func (r *Reconciler) getOrCreatePod(ctx context.Context, rn *run) (*corev1.Pod, 
 	if err := r.createPVCs(ctx, rn.defaulted); err != nil {
 		return nil, err
 	}
-	return r.createPod(ctx, tr, want)
+	pod, err = r.createPod(ctx, tr, want)
+	rn.podCreated = err == nil && pod == want
+	return pod, err
 }
 
 // makePod substitutes the spec, resolves image entrypoints and builds the pod.

@@ -47,6 +47,8 @@ type run struct {
 	defaulted *v1.TaskRun
 	spec      *v1.TaskSpec
 	cfg       *config.Config
+	// podCreated is set when this pass created the attempt's pod.
+	podCreated bool
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -67,7 +69,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	before := tr.DeepCopy()
-	result, err := r.reconcile(ctx, &run{tr: tr, cfg: cfg})
+	rn := &run{tr: tr, cfg: cfg}
+	result, err := r.reconcile(ctx, rn)
+	if err == nil && r.deferFirstWrite(before, rn) {
+		// The pod's events bring the TaskRun back (podEvents); the requeue
+		// is the fallback.
+		return ctrl.Result{RequeueAfter: firstWriteWait}, nil
+	}
 	if werr := r.writeStatus(ctx, before, tr); werr != nil {
 		if apierrors.IsConflict(werr) && err == nil {
 			// A stale cached TaskRun: the watch brings the new one; redo the
@@ -78,6 +86,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, errors.Join(err, werr)
 	}
 	return result, err
+}
+
+// firstWriteWait is the fallback requeue of a pass that deferred its
+// status write, should no pod event come.
+const firstWriteWait = time.Second
+
+// deferFirstWrite reports whether this pass should skip its status write:
+// it created the attempt's pod. The pod's creation event brings the
+// TaskRun back at low priority (podEvents); under a burst that pass runs
+// after the scheduler has decided on the pod, and one write records start,
+// pod and verdict instead of two (D10). With an idle queue it runs at once
+// and changes nothing.
+func (r *Reconciler) deferFirstWrite(before *v1.TaskRun, rn *run) bool {
+	return rn.podCreated && before.Status.PodName == "" && !rn.tr.IsDone()
 }
 
 // reconcile is the flat list of steps; each either finishes the TaskRun's

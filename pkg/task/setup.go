@@ -61,7 +61,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&v1.TaskRun{}).
-		Owns(&corev1.Pod{}).
+		Watches(&corev1.Pod{}, podEvents(mgr)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Workers}).
 		Complete(r)
 	if err != nil {
