@@ -83,6 +83,12 @@ func (r *Reconciler) currentPod(ctx context.Context, tr *v1.TaskRun) (*corev1.Po
 	return pod, nil
 }
 
+// podInCache reports whether the cache holds the current attempt's pod.
+func (r *Reconciler) podInCache(ctx context.Context, tr *v1.TaskRun) bool {
+	key := types.NamespacedName{Namespace: tr.Namespace, Name: resources.PodName(tr.Name, len(tr.Status.RetriesStatus))}
+	return r.client.Get(ctx, key, &corev1.Pod{}) == nil
+}
+
 // stopPod lowers the pod's activeDeadlineSeconds so that the kubelet stops
 // every container; the pod stays so its logs stay readable (D4).
 func (r *Reconciler) stopPod(ctx context.Context, pod *corev1.Pod) error {

@@ -49,6 +49,9 @@ type run struct {
 	cfg       *config.Config
 	// podCreated is set when this pass created the attempt's pod.
 	podCreated bool
+	// podMade is set when the attempt's pod existed before this pass: its
+	// TaskRun was validated by the pass that made it.
+	podMade bool
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -115,6 +118,7 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	if err := r.resolve(ctx, rn); err != nil {
 		return ctrl.Result{}, r.failOnUserError(tr, err)
 	}
+	rn.podMade = tr.Status.PodName != "" || r.podInCache(ctx, tr)
 	if err := validate(ctx, rn); err != nil {
 		r.fail(tr, v1.TaskRunReasonFailedValidation.String(), err.Error())
 		return ctrl.Result{}, nil

@@ -15,7 +15,7 @@ import (
 // with Tekton's own Validate plus the checks that need both at once.
 // It sets rn.defaulted and defaults rn.spec in place.
 //
-// Validation runs only while the attempt has no pod: the spec cannot
+// Validation runs only while the attempt has no pod (rn.podMade): the spec cannot
 // change once the pod exists (D7), and Tekton's Validate compiles regular
 // expressions on every call, which made it the controller's largest CPU
 // cost when thousands of TaskRuns are reconciled again on pod events.
@@ -30,7 +30,7 @@ func validate(ctx context.Context, rn *run) error {
 	d.SetDefaults(ctx)
 	rn.defaulted = d
 	rn.spec.SetDefaults(ctx)
-	if rn.tr.Status.PodName != "" {
+	if rn.podMade {
 		return nil
 	}
 	if err := d.Validate(ctx); err != nil {
