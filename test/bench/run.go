@@ -75,37 +75,33 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-func benchLatency(ctx context.Context, cl *cluster, o options, r *report) error {
-	for i := range o.runs {
-		// interleave so that drift in the node's state hits both alike
-		p, err := cl.podSeries(ctx, 1, fmt.Sprintf("raw pod %d", i), 1, false, "true")
+// interleaved runs a raw pod of n containers and a TaskRun of n steps, one
+// after the other, runs times, so that drift in the node's state (and the
+// kubelet's 1 s relist, which makes these figures move in steps) hits both
+// alike. It appends to raw and tr.
+func (cl *cluster) interleaved(ctx context.Context, runs, n int, raw, tr *series) error {
+	for i := range runs {
+		p, err := cl.podSeries(ctx, 1, fmt.Sprintf("raw pod %d containers %d", n, i), n, false, "true")
 		if err != nil {
 			return err
 		}
-		t, err := cl.taskRunSeries(ctx, 1, fmt.Sprintf("taskrun %d", i), 1, "true")
+		t, err := cl.taskRunSeries(ctx, 1, fmt.Sprintf("taskrun %d steps %d", n, i), n, "true")
 		if err != nil {
 			return err
 		}
-		r.rawPod.d = append(r.rawPod.d, p.d...)
-		r.oneStep.d = append(r.oneStep.d, t.d...)
+		raw.d = append(raw.d, p.d...)
+		tr.d = append(tr.d, t.d...)
 	}
 	return nil
 }
 
+func benchLatency(ctx context.Context, cl *cluster, o options, r *report) error {
+	return cl.interleaved(ctx, o.runs, 1, &r.rawPod, &r.oneStep)
+}
+
 func benchSteps(ctx context.Context, cl *cluster, o options, r *report) error {
-	for i := range o.runs {
-		// interleaved, as in benchLatency: the kubelet's 1 s relist makes
-		// these figures move in steps, and drift must hit both alike
-		p, err := cl.podSeries(ctx, 1, fmt.Sprintf("raw pod 20 containers %d", i), 20, false, "true")
-		if err != nil {
-			return err
-		}
-		t, err := cl.taskRunSeries(ctx, 1, fmt.Sprintf("taskrun 20 steps %d", i), 20, "true")
-		if err != nil {
-			return err
-		}
-		r.raw20.d = append(r.raw20.d, p.d...)
-		r.steps20.d = append(r.steps20.d, t.d...)
+	if err := cl.interleaved(ctx, o.runs, 20, &r.raw20, &r.steps20); err != nil {
+		return err
 	}
 	// What every container pulling costs (the kubelet's registryPullQPS);
 	// a few runs suffice to show it.
