@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slipway-ci/slipway/hack/internal/layer"
 )
 
 // Host files from Debian packages (busybox-static, bash-static, ca-certificates).
@@ -19,8 +21,8 @@ const (
 )
 
 // commonFiles are in every image: CA certificates, users and a sticky /tmp.
-func commonFiles() fsTree {
-	return fsTree{
+func commonFiles() layer.Tree {
+	return layer.Tree{
 		"/etc/ssl/certs/ca-certificates.crt": {From: hostCerts, Mode: 0o644},
 		"/etc/passwd":                        {Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"), Mode: 0o644},
 		"/etc/group":                         {Data: []byte("root:x:0:\nnobody:x:65534:\n"), Mode: 0o644},
@@ -33,9 +35,9 @@ func commonFiles() fsTree {
 // shebangs work) plus a static bash at /bin/bash and /usr/bin/bash.
 func baseImage() (v1.Image, error) {
 	t := commonFiles()
-	t["/bin/busybox"] = entry{From: hostBusybox, Mode: 0o755}
-	t["/bin/bash"] = entry{From: hostBash, Mode: 0o755}
-	t["/usr/bin/bash"] = entry{Link: "/bin/bash"}
+	t["/bin/busybox"] = layer.Entry{From: hostBusybox, Mode: 0o755}
+	t["/bin/bash"] = layer.Entry{From: hostBash, Mode: 0o755}
+	t["/usr/bin/bash"] = layer.Entry{Link: "/bin/bash"}
 	out, err := exec.Command(hostBusybox, "--list-full").Output()
 	if err != nil {
 		return nil, fmt.Errorf("list busybox applets (is busybox-static installed?): %w", err)
@@ -43,7 +45,7 @@ func baseImage() (v1.Image, error) {
 	for _, a := range strings.Fields(string(out)) {
 		p := "/" + a
 		if _, ok := t[p]; !ok {
-			t[p] = entry{Link: "/bin/busybox"}
+			t[p] = layer.Entry{Link: "/bin/busybox"}
 		}
 	}
 	return image(t, nil, []string{"/bin/sh"})
@@ -69,6 +71,6 @@ func goBinImage(pkg string) (v1.Image, error) {
 	}
 	target := "/usr/local/bin/" + path.Base(strings.TrimSuffix(pkg, "/"))
 	t := commonFiles()
-	t[target] = entry{From: bin, Mode: 0o755}
+	t[target] = layer.Entry{From: bin, Mode: 0o755}
 	return image(t, []string{target}, nil)
 }

@@ -1,51 +1,15 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"io"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/slipway-ci/slipway/hack/internal/layer"
 )
-
-func TestLayerTar(t *testing.T) {
-	t.Parallel()
-	tree := fsTree{
-		"/usr/local/bin/app": {Data: []byte("x"), Mode: 0o755},
-		"/bin/sh":            {Link: "/bin/busybox"},
-		"/tmp":               {Dir: true, Mode: 0o1777},
-	}
-	tree.addParents()
-	data, err := layerTar(tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	tr := tar.NewReader(bytes.NewReader(data))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, h.Name+" "+string(h.Typeflag)+" "+h.Linkname)
-	}
-	want := []string{
-		"bin/ 5 ", "bin/sh 2 /bin/busybox", "tmp/ 5 ",
-		"usr/ 5 ", "usr/local/ 5 ", "usr/local/bin/ 5 ", "usr/local/bin/app 0 ",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("layer entries (-want +got):\n%s", diff)
-	}
-}
 
 func TestImageIsReproducible(t *testing.T) {
 	t.Parallel()
 	digest := func() string {
-		img, err := image(fsTree{"/a": {Data: []byte("a"), Mode: 0o644}}, []string{"/a"}, nil)
+		img, err := image(layer.Tree{"/a": {Data: []byte("a"), Mode: 0o644}}, []string{"/a"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
