@@ -83,10 +83,19 @@ func (r *Reconciler) currentPod(ctx context.Context, tr *v1.TaskRun) (*corev1.Po
 	return pod, nil
 }
 
-// podInCache reports whether the cache holds the current attempt's pod.
-func (r *Reconciler) podInCache(ctx context.Context, tr *v1.TaskRun) bool {
-	key := types.NamespacedName{Namespace: tr.Namespace, Name: resources.PodName(tr.Name, len(tr.Status.RetriesStatus))}
-	return r.client.Get(ctx, key, &corev1.Pod{}) == nil
+// cachedPod returns the current attempt's pod from the cache, or nil if
+// the cache has none.
+func (r *Reconciler) cachedPod(ctx context.Context, tr *v1.TaskRun) (*corev1.Pod, error) {
+	name := resources.PodName(tr.Name, len(tr.Status.RetriesStatus))
+	pod := &corev1.Pod{}
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: tr.Namespace, Name: name}, pod)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("getting pod %s: %w", name, err)
+	}
+	return pod, nil
 }
 
 // stopPod lowers the pod's activeDeadlineSeconds so that the kubelet stops
@@ -109,18 +118,13 @@ func (r *Reconciler) stopPod(ctx context.Context, pod *corev1.Pod) error {
 
 func ptrTo[T any](v T) *T { return &v }
 
-// getOrCreatePod returns the current attempt's pod, creating it (and its
-// volumeClaimTemplate PVCs) when it does not exist yet.
+// getOrCreatePod returns the current attempt's pod (rn.cached, looked up
+// at the start of the pass), creating it and its volumeClaimTemplate PVCs
+// when it does not exist yet.
 func (r *Reconciler) getOrCreatePod(ctx context.Context, rn *run) (*corev1.Pod, error) {
 	tr := rn.tr
-	name := resources.PodName(tr.Name, len(tr.Status.RetriesStatus))
-	pod := &corev1.Pod{}
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: tr.Namespace, Name: name}, pod)
-	if err == nil {
-		return r.owned(tr, pod)
-	}
-	if !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("getting pod %s: %w", name, err)
+	if rn.cached != nil {
+		return r.owned(tr, rn.cached)
 	}
 	want, err := r.makePod(ctx, rn)
 	if err != nil {
@@ -129,7 +133,7 @@ func (r *Reconciler) getOrCreatePod(ctx context.Context, rn *run) (*corev1.Pod, 
 	if err := r.createPVCs(ctx, rn.defaulted); err != nil {
 		return nil, err
 	}
-	pod, err = r.createPod(ctx, tr, want)
+	pod, err := r.createPod(ctx, tr, want)
 	rn.podCreated = err == nil && pod == want
 	return pod, err
 }

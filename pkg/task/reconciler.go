@@ -47,11 +47,11 @@ type run struct {
 	defaulted *v1.TaskRun
 	spec      *v1.TaskSpec
 	cfg       *config.Config
+	// cached is the attempt's pod as the cache had it when the pass
+	// began, nil if it had none.
+	cached *corev1.Pod
 	// podCreated is set when this pass created the attempt's pod.
 	podCreated bool
-	// podMade is set when the attempt's pod existed before this pass: its
-	// TaskRun was validated by the pass that made it.
-	podMade bool
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -118,7 +118,11 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	if err := r.resolve(ctx, rn); err != nil {
 		return ctrl.Result{}, r.failOnUserError(tr, err)
 	}
-	rn.podMade = tr.Status.PodName != "" || r.podInCache(ctx, tr)
+	cached, err := r.cachedPod(ctx, tr)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	rn.cached = cached
 	if err := validate(ctx, rn); err != nil {
 		r.fail(tr, v1.TaskRunReasonFailedValidation.String(), err.Error())
 		return ctrl.Result{}, nil

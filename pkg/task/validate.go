@@ -15,7 +15,7 @@ import (
 // with Tekton's own Validate plus the checks that need both at once.
 // It sets rn.defaulted and defaults rn.spec in place.
 //
-// Validation runs only while the attempt has no pod (rn.podMade): the spec cannot
+// Validation runs only while the attempt has no pod: the spec cannot
 // change once the pod exists (D7), and Tekton's Validate compiles regular
 // expressions on every call, which made it the controller's largest CPU
 // cost when thousands of TaskRuns are reconciled again on pod events.
@@ -30,8 +30,8 @@ func validate(ctx context.Context, rn *run) error {
 	d.SetDefaults(ctx)
 	rn.defaulted = d
 	rn.spec.SetDefaults(ctx)
-	if rn.podMade {
-		return nil
+	if rn.tr.Status.PodName != "" || rn.cached != nil {
+		return nil // validated by the pass that made the pod
 	}
 	if err := d.Validate(ctx); err != nil {
 		return fmt.Errorf("invalid TaskRun: %w", err)
