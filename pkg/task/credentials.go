@@ -29,12 +29,7 @@ import (
 func (r *Reconciler) credentials(ctx context.Context, rn *run) ([]credentials.Credential, error) {
 	ns, name := rn.defaulted.Namespace, rn.defaulted.Spec.ServiceAccountName
 	sa := &corev1.ServiceAccount{}
-	key := types.NamespacedName{Namespace: ns, Name: name}
-	err := r.client.Get(ctx, key, sa)
-	if apierrors.IsNotFound(err) {
-		// The cache may lag behind a ServiceAccount created moments ago.
-		err = r.apiReader.Get(ctx, key, sa)
-	}
+	err := r.getFresh(ctx, types.NamespacedName{Namespace: ns, Name: name}, sa)
 	switch {
 	case apierrors.IsNotFound(err) && name == rn.cfg.DefaultServiceAccount:
 		return nil, nil

@@ -65,30 +65,27 @@ func (r *Reconciler) stopIfCancelledOrTimedOut(ctx context.Context, rn *run) (bo
 	return true, nil
 }
 
-// currentPod returns the pod of the current attempt, or nil if there is none.
+// currentPod returns the pod of the current attempt, or nil if there is
+// none, asking the API server when the cache has not seen it.
 func (r *Reconciler) currentPod(ctx context.Context, tr *v1.TaskRun) (*corev1.Pod, error) {
-	pod := &corev1.Pod{}
-	key := types.NamespacedName{Namespace: tr.Namespace, Name: resources.PodName(tr.Name, len(tr.Status.RetriesStatus))}
-	err := r.client.Get(ctx, key, pod)
-	if apierrors.IsNotFound(err) {
-		// The cache may lag behind a pod created moments ago.
-		err = r.apiReader.Get(ctx, key, pod)
-	}
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("getting pod %s: %w", key.Name, err)
-	}
-	return pod, nil
+	pod, key := &corev1.Pod{}, attemptPodKey(tr)
+	return podOrNil(pod, r.getFresh(ctx, key, pod), key.Name)
 }
 
 // cachedPod returns the current attempt's pod from the cache, or nil if
 // the cache has none.
 func (r *Reconciler) cachedPod(ctx context.Context, tr *v1.TaskRun) (*corev1.Pod, error) {
-	name := resources.PodName(tr.Name, len(tr.Status.RetriesStatus))
-	pod := &corev1.Pod{}
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: tr.Namespace, Name: name}, pod)
+	pod, key := &corev1.Pod{}, attemptPodKey(tr)
+	return podOrNil(pod, r.client.Get(ctx, key, pod), key.Name)
+}
+
+// attemptPodKey names the pod of tr's current attempt.
+func attemptPodKey(tr *v1.TaskRun) types.NamespacedName {
+	return types.NamespacedName{Namespace: tr.Namespace, Name: resources.PodName(tr.Name, len(tr.Status.RetriesStatus))}
+}
+
+// podOrNil turns a read's NotFound into no pod and wraps other errors.
+func podOrNil(pod *corev1.Pod, err error, name string) (*corev1.Pod, error) {
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, nil
@@ -98,10 +95,26 @@ func (r *Reconciler) cachedPod(ctx context.Context, tr *v1.TaskRun) (*corev1.Pod
 	return pod, nil
 }
 
+// getFresh reads key from the cache, or from the API server when the
+// cache has not seen it: the cache may lag behind an object created
+// moments ago.
+func (r *Reconciler) getFresh(ctx context.Context, key types.NamespacedName, obj client.Object) error {
+	err := r.client.Get(ctx, key, obj)
+	if apierrors.IsNotFound(err) {
+		err = r.apiReader.Get(ctx, key, obj)
+	}
+	return err
+}
+
+// podFinished reports whether pod's containers have all stopped for good.
+func podFinished(pod *corev1.Pod) bool {
+	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+}
+
 // stopPod lowers the pod's activeDeadlineSeconds so that the kubelet stops
 // every container; the pod stays so its logs stay readable (D4).
 func (r *Reconciler) stopPod(ctx context.Context, pod *corev1.Pod) error {
-	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+	if podFinished(pod) {
 		return nil
 	}
 	if d := pod.Spec.ActiveDeadlineSeconds; d != nil && *d <= stoppedDeadline {

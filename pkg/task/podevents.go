@@ -43,7 +43,7 @@ func lowPriority(q workqueue.TypedRateLimitingInterface[reconcile.Request], obj 
 	if !ok {
 		return q
 	}
-	if pod, ok := obj.(*corev1.Pod); ok && (pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed) {
+	if pod, ok := obj.(*corev1.Pod); ok && podFinished(pod) {
 		return q
 	}
 	return lowPriorityQueue{pq}
