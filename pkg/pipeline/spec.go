@@ -4,27 +4,14 @@ import (
 	"context"
 	"fmt"
 
-	tektonconfig "github.com/tektoncd/pipeline/pkg/apis/config"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/defaults"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
 )
-
-// tektonContext carries the settings Tekton's SetDefaults and Validate read
-// from the context, taken from our Config, so both agree (e.g. the matrix
-// limit).
-func tektonContext(ctx context.Context, cfg *config.Config) context.Context {
-	tc := tektonconfig.FromContextOrDefaults(ctx)
-	c := *tc
-	d := *tc.Defaults
-	d.DefaultMaxMatrixCombinationsCount = cfg.MaxMatrixCombinations
-	d.DefaultTimeoutMinutes = int(cfg.DefaultTimeout.Minutes())
-	c.Defaults = &d
-	return tektonconfig.ToContext(ctx, &c)
-}
 
 // userError is a problem in the user's objects: it fails the run.
 type userError struct {
@@ -37,7 +24,7 @@ func (e *userError) Error() string { return e.reason + ": " + e.msg }
 // spec, from pipelineSpec or a namespaced pipelineRef. A spec recorded in
 // status wins, so that editing the Pipeline never changes a running run.
 func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *config.Config) (string, *v1.PipelineSpec, error) {
-	ctx = tektonContext(ctx, cfg)
+	ctx = cfg.Tekton(ctx)
 	name := pr.Name
 	if pr.Spec.PipelineRef != nil && pr.Spec.PipelineRef.Name != "" {
 		name = pr.Spec.PipelineRef.Name
@@ -49,7 +36,7 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 		return name, pr.Status.PipelineSpec.DeepCopy(), nil
 	}
 	defaulted := pr.DeepCopy()
-	defaulted.SetDefaults(ctx)
+	defaults.Apply(ctx, cfg, defaulted)
 	if err := defaulted.Validate(ctx); err != nil {
 		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("PipelineRun %s/%s is invalid: %v", pr.Namespace, pr.Name, err)}
 	}
@@ -74,7 +61,7 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 	default:
 		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("PipelineRun %s/%s has neither pipelineRef nor pipelineSpec", pr.Namespace, pr.Name)}
 	}
-	spec.SetDefaults(ctx)
+	defaults.Apply(ctx, cfg, spec)
 	if pr.Spec.PipelineSpec != nil {
 		return name, spec, nil // validated with the PipelineRun above
 	}

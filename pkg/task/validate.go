@@ -7,11 +7,11 @@ import (
 	"strings"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/slipway-ci/slipway/pkg/defaults"
 )
 
-// validate applies defaults (Slipway's config first, then Tekton's
-// SetDefaults) to copies of the TaskRun and its spec, and validates both
+// validate applies defaults (defaults.Apply) to copies of the TaskRun and its spec, and validates both
 // with Tekton's own Validate plus the checks that need both at once.
 // It sets rn.defaulted and defaults rn.spec in place.
 //
@@ -20,16 +20,11 @@ import (
 // expressions on every call, which made it the controller's largest CPU
 // cost when thousands of TaskRuns are reconciled again on pod events.
 func validate(ctx context.Context, rn *run) error {
+	ctx = rn.cfg.Tekton(ctx)
 	d := rn.tr.DeepCopy()
-	if d.Spec.Timeout == nil {
-		d.Spec.Timeout = &metav1.Duration{Duration: rn.cfg.DefaultTimeout}
-	}
-	if d.Spec.ServiceAccountName == "" {
-		d.Spec.ServiceAccountName = rn.cfg.DefaultServiceAccount
-	}
-	d.SetDefaults(ctx)
+	defaults.Apply(ctx, rn.cfg, d)
 	rn.defaulted = d
-	rn.spec.SetDefaults(ctx)
+	defaults.Apply(ctx, rn.cfg, rn.spec)
 	if rn.tr.Status.PodName != "" || rn.cached != nil {
 		return nil // validated by the pass that made the pod
 	}
