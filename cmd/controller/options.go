@@ -25,6 +25,9 @@ type Options struct {
 	// ("0" disables metrics).
 	MetricsAddr string
 	HealthAddr  string
+	// WebhookPort is where the admission and conversion webhook listens
+	// (0 disables it).
+	WebhookPort int
 	// PprofAddr serves net/http/pprof when set (off by default).
 	PprofAddr string
 	// ImageTagTTL is how long an image tag → digest lookup is trusted.
@@ -43,6 +46,7 @@ func defaultOptions() Options {
 		LeaderElectionID: "slipway-controller",
 		MetricsAddr:      ":9090",
 		HealthAddr:       ":8081",
+		WebhookPort:      9443,
 		ImageTagTTL:      5 * time.Minute,
 	}
 }
@@ -56,6 +60,7 @@ func (o *Options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader election lease")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "metrics bind address (0 disables)")
 	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "health probe bind address")
+	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "admission and conversion webhook port (0 disables)")
 	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "pprof bind address (empty disables)")
 	fs.DurationVar(&o.ImageTagTTL, "image-tag-ttl", o.ImageTagTTL, "how long an image tag's digest is cached")
 	fs.BoolVar(&o.Dev, "dev", o.Dev, "human-readable development logging")

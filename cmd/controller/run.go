@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"go.uber.org/zap/zapcore"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -17,10 +18,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/events"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/task"
+	"github.com/slipway-ci/slipway/pkg/webhook"
 )
 
 // Run starts the manager with Slipway's controllers and blocks until ctx ends.
@@ -64,7 +68,15 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
-	return nil
+	if o.WebhookPort == 0 {
+		return nil
+	}
+	return webhook.Setup(mgr, webhook.Options{
+		Namespace: o.Namespace, Port: o.WebhookPort,
+		Config: func(ctx context.Context) (*config.Config, error) {
+			return cluster.Load(ctx, mgr.GetClient(), o.Namespace)
+		},
+	})
 }
 
 func newManager(o Options) (ctrl.Manager, error) {
@@ -78,6 +90,10 @@ func newManager(o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("building scheme: %w", err)
 	}
 	if err := v1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("building scheme: %w", err)
+	}
+	// The webhook's certificate rotator writes caBundle into the CRDs.
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("building scheme: %w", err)
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{

@@ -1,0 +1,134 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	sigsjson "sigs.k8s.io/json"
+
+	"github.com/slipway-ci/slipway/pkg/config"
+	"github.com/slipway-ci/slipway/pkg/defaults"
+)
+
+// ConfigSource returns the Config in force (read live from the ConfigMap).
+type ConfigSource func(ctx context.Context) (*config.Config, error)
+
+// Admission answers the mutating (Default) and validating (Validate)
+// webhooks. Messages use Tekton's words ("mutation failed: ...",
+// "validation failed: ..."), so what Tekton refuses reads the same here.
+type Admission struct {
+	config ConfigSource
+}
+
+// NewAdmission returns an Admission reading its Config from source.
+func NewAdmission(source ConfigSource) *Admission {
+	return &Admission{config: source}
+}
+
+// Default decodes the object strictly and answers with a patch that sets
+// its defaults.
+func (a *Admission) Default(ctx context.Context, req admission.Request) admission.Response {
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return admission.Allowed("")
+	}
+	obj, ctx, err := a.decode(ctx, req)
+	if err != nil {
+		return deny("mutation failed: %v", err)
+	}
+	cfg, err := a.config(ctx)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	defaults.Apply(ctx, cfg, obj)
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("encoding defaulted object: %w", err))
+	}
+	return admission.PatchResponseFromRaw(req.Object.Raw, out)
+}
+
+// Validate runs Tekton's Validate on the object, defaulted again so that
+// it judges what will be stored even if the mutating webhook was skipped.
+func (a *Admission) Validate(ctx context.Context, req admission.Request) admission.Response {
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return admission.Allowed("")
+	}
+	obj, ctx, err := a.decode(ctx, req)
+	if err != nil {
+		return deny("decoding request failed: %v", err)
+	}
+	cfg, err := a.config(ctx)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, err)
+	}
+	defaults.Apply(ctx, cfg, obj)
+	fe := obj.Validate(cfg.Tekton(ctx))
+	var warnings []string
+	if w := fe.Filter(apis.WarningLevel); w != nil {
+		for _, e := range w.WrappedErrors() {
+			warnings = append(warnings, e.Error())
+		}
+	}
+	if e := fe.Filter(apis.ErrorLevel); e != nil {
+		return deny("validation failed: %v", e).WithWarnings(warnings...)
+	}
+	return admission.Allowed("").WithWarnings(warnings...)
+}
+
+// decode reads the request's object (and, on update, the old one as the
+// baseline Tekton's update validation compares with) and returns the
+// context Tekton's code expects.
+func (a *Admission) decode(ctx context.Context, req admission.Request) (object, context.Context, error) {
+	gvk := schema.GroupVersionKind{Group: req.Kind.Group, Version: req.Kind.Version, Kind: req.Kind.Kind}
+	obj, err := decodeStrict(gvk, req.Object.Raw)
+	if err != nil {
+		return nil, ctx, fmt.Errorf("cannot decode incoming new object: %w", err)
+	}
+	ctx = apis.WithUserInfo(ctx, &req.UserInfo)
+	if req.Operation == admissionv1.Create {
+		return obj, apis.WithinCreate(ctx), nil
+	}
+	old, err := newObject(gvk)
+	if err == nil {
+		err = json.Unmarshal(req.OldObject.Raw, old)
+	}
+	if err != nil {
+		return nil, ctx, fmt.Errorf("cannot decode incoming old object: %w", err)
+	}
+	return obj, apis.WithinUpdate(ctx, old), nil
+}
+
+// decodeStrict decodes raw into a new object of gvk, refusing unknown and
+// duplicate fields with their path (e.g. `unknown field "spec.steps[0].stepz"`).
+func decodeStrict(gvk schema.GroupVersionKind, raw []byte) (object, error) {
+	obj, err := newObject(gvk)
+	if err != nil {
+		return nil, err
+	}
+	strict, err := sigsjson.UnmarshalStrict(raw, obj)
+	if err != nil {
+		return nil, fmt.Errorf("json: %w", trimJSON(err))
+	}
+	if len(strict) > 0 {
+		return nil, fmt.Errorf("json: %w", joinErrors(strict))
+	}
+	return obj, nil
+}
+
+// deny refuses a request as Tekton's webhook does (400 Bad Request).
+func deny(format string, args ...any) admission.Response {
+	return admission.Response{AdmissionResponse: admissionv1.AdmissionResponse{
+		Allowed: false,
+		Result: &metav1.Status{
+			Status: metav1.StatusFailure, Code: http.StatusBadRequest,
+			Reason: metav1.StatusReasonBadRequest, Message: fmt.Sprintf(format, args...),
+		},
+	}}
+}
