@@ -1,0 +1,177 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+)
+
+func init() {
+	if err := v1beta1.AddToScheme(scheme); err != nil {
+		panic(err)
+	}
+}
+
+// A v1beta1 Task written the Tekton catalog's way (step resources, a
+// result, a param with a default), run from a v1beta1 TaskRun and from a
+// v1 TaskRun; and a v1 Task run from a v1beta1 TaskRun.
+func TestV1beta1TaskRunsBothWays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.apply(`
+apiVersion: tekton.dev/v1beta1
+kind: Task
+metadata:
+  name: beta-greet
+  labels: {app.kubernetes.io/version: "0.1"}
+spec:
+  params:
+  - name: who
+    type: string
+    default: catalog
+  results:
+  - name: greeting
+    description: what was said
+  steps:
+  - name: greet
+    image: docker.io/library/busybox
+    resources:
+      requests: {cpu: 10m, memory: 16Mi}
+    script: |
+      printf 'hello %s' "$(params.who)" | tee $(results.greeting.path)
+`, &v1beta1.Task{})
+	e.apply(`
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: v1-greet}
+spec:
+  results: [{name: greeting}]
+  steps:
+  - name: greet
+    image: busybox
+    computeResources: {requests: {cpu: 10m}}
+    script: printf 'hi from v1' > $(results.greeting.path)
+`, &pipelinev1.Task{})
+	e.apply(`
+apiVersion: tekton.dev/v1beta1
+kind: TaskRun
+metadata: {name: beta-run}
+spec:
+  taskRef: {name: beta-greet}
+  params: [{name: who, value: beta}]
+`, &v1beta1.TaskRun{})
+	e.apply(`
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata: {name: v1-run-of-beta}
+spec:
+  taskRef: {name: beta-greet}
+`, &pipelinev1.TaskRun{})
+	e.apply(`
+apiVersion: tekton.dev/v1beta1
+kind: TaskRun
+metadata: {name: beta-run-of-v1}
+spec:
+  taskRef: {name: v1-greet}
+`, &v1beta1.TaskRun{})
+	want := map[string]string{"beta-run": "hello beta", "v1-run-of-beta": "hello catalog", "beta-run-of-v1": "hi from v1"}
+	for name, greeting := range want {
+		tr := e.waitTaskRunDone(name, 2*time.Minute)
+		wantCondition(t, tr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+		if len(tr.Status.Results) != 1 || tr.Status.Results[0].Value.StringVal != greeting {
+			t.Errorf("%s: results = %+v, want greeting=%q", name, tr.Status.Results, greeting)
+		}
+	}
+	// Read back in v1beta1, through the conversion webhook: v1beta1's
+	// status names results taskResults.
+	var beta v1beta1.TaskRun
+	if err := e.c.Get(context.Background(), types.NamespacedName{Namespace: e.ns, Name: "beta-run"}, &beta); err != nil {
+		t.Fatal(err)
+	}
+	if len(beta.Status.TaskRunResults) != 1 || beta.Status.TaskRunResults[0].Value.StringVal != "hello beta" {
+		t.Errorf("v1beta1 status.taskResults = %+v", beta.Status.TaskRunResults)
+	}
+	if c := beta.Status.GetCondition(apis.ConditionSucceeded); c == nil || !c.IsTrue() {
+		t.Errorf("v1beta1 Succeeded condition = %+v", c)
+	}
+	var task v1beta1.Task
+	if err := e.c.Get(context.Background(), types.NamespacedName{Namespace: e.ns, Name: "beta-greet"}, &task); err != nil {
+		t.Fatal(err)
+	}
+	if got := task.Spec.Steps[0].Resources.Requests.Memory().String(); got != "16Mi" {
+		t.Errorf("v1beta1 Task round trip: step resources memory = %q, want 16Mi", got)
+	}
+}
+
+// What Tekton's webhook refuses at kubectl apply, Slipway's refuses too,
+// naming the field.
+func TestWebhookRefusesAtApply(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct{ name, doc, want string }{{
+		name: "unknown field in a step",
+		doc: `
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata: {name: typo}
+spec:
+  taskSpec:
+    steps:
+    - {name: s, image: busybox, script: "true", stepz: oops}
+`,
+		want: `denied the request: mutation failed: cannot decode incoming new object: json: unknown field "spec.taskSpec.steps[0].stepz"`,
+	}, {
+		name: "invalid v1beta1 Task",
+		doc: `
+apiVersion: tekton.dev/v1beta1
+kind: Task
+metadata: {name: bad}
+spec:
+  steps:
+  - {name: s, image: busybox, script: "true", command: [sh]}
+`,
+		want: "denied the request: validation failed: script cannot be used with command",
+	}, {
+		name: "a param name YAML made a boolean",
+		doc: `
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: boolparam}
+spec:
+  pipelineRef: {name: p}
+  params:
+  - {name: n, value: x}
+`,
+		want: "cannot unmarshal bool into Go struct field",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u := &unstructured.Unstructured{}
+			if err := yaml.Unmarshal([]byte(tc.doc), &u.Object); err != nil {
+				t.Fatal(err)
+			}
+			u.SetNamespace(e.ns)
+			err := e.c.Create(context.Background(), u)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("create error = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	var list pipelinev1.TaskRunList
+	if err := e.c.List(context.Background(), &list, client.InNamespace(e.ns)); err != nil || len(list.Items) != 0 {
+		t.Errorf("refused objects were stored: %d (%v)", len(list.Items), err)
+	}
+}
