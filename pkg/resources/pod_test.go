@@ -137,6 +137,9 @@ func imageOnlyInput() PodInput {
 		{Name: "default-cmd", Image: "registry.local/tool:1"},
 		{Name: "with-args", Image: "registry.local/tool:1", Args: []string{"--flag"}},
 		{Name: "cmd-only", Image: "registry.local/cmd-only"},
+		// Tekton runs CMD with the args when the image has no ENTRYPOINT
+		// (busybox: CMD ["sh"]).
+		{Name: "cmd-only-args", Image: "registry.local/cmd-only", Args: []string{"--port", "80"}},
 	}}
 	return PodInput{TaskRun: tr, Spec: spec, Config: nodeConfig(), Images: map[string]ImageConfig{
 		"registry.local/tool:1":   {Entrypoint: []string{"/tool"}, Cmd: []string{"--help"}},

@@ -105,7 +105,9 @@ func checkStep(st *v1.Step) error {
 }
 
 // command is what the shim runs: the step's command and args; for a script
-// its args; else the image's ENTRYPOINT with the args or the image's CMD.
+// its args; else the image's ENTRYPOINT with the args or the image's CMD,
+// and for an image without ENTRYPOINT its CMD with the args (as Tekton's
+// entrypoint lookup does: busybox's CMD is ["sh"]).
 func (b *builder) command(script string, c *corev1.Container) ([]string, error) {
 	if script != "" {
 		return c.Args, nil
@@ -117,12 +119,14 @@ func (b *builder) command(script string, c *corev1.Container) ([]string, error) 
 	if !ok {
 		return nil, fmt.Errorf("no command, and the ENTRYPOINT/CMD of image %q was not resolved", c.Image)
 	}
-	cmd := append([]string{}, img.Entrypoint...)
+	ep, rest := img.Entrypoint, img.Cmd
 	if len(c.Args) > 0 {
-		cmd = append(cmd, c.Args...)
-	} else {
-		cmd = append(cmd, img.Cmd...)
+		rest = c.Args
+		if len(ep) == 0 {
+			ep = img.Cmd
+		}
 	}
+	cmd := append(append([]string{}, ep...), rest...)
 	if len(cmd) == 0 {
 		return nil, fmt.Errorf("no command, and image %q has neither ENTRYPOINT nor CMD", c.Image)
 	}

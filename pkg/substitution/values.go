@@ -170,8 +170,17 @@ func (v Values) lookup(expr string) (string, bool) {
 // Normalize turns an expression into its dotted name and an optional
 // trailing index ("" when none, "*" or a number): `params["a.b"][2]`
 // becomes ("params.a.b", "2"); `tasks.t.results['r']` becomes
-// ("tasks.t.results.r", "").
+// ("tasks.t.results.r", ""). The legacy `inputs.params.x` form, which
+// Tekton still substitutes and much of its catalog uses, becomes "params.x".
 func Normalize(expr string) (name, index string) {
+	name, index = normalize(expr)
+	if rest, ok := strings.CutPrefix(name, "inputs.params."); ok {
+		name = "params." + rest
+	}
+	return name, index
+}
+
+func normalize(expr string) (name, index string) {
 	expr = strings.TrimSpace(expr)
 	if strings.HasSuffix(expr, "]") {
 		if k := strings.LastIndexByte(expr, '['); k > 0 {

@@ -31,6 +31,8 @@ func TestString(t *testing.T) {
 		{"double quoted bracket", `$(params["foo"])`, "FOO"},
 		{"single quoted bracket", `$(params['foo'])`, "FOO"},
 		{"bracket with dotted name", `$(params["dotted.name"])`, "DOT"},
+		{"legacy inputs.params", "$(inputs.params.foo)", "FOO"},
+		{"legacy inputs.params array element", "$(inputs.params.list[0])", "a"},
 		{"context", "$(context.taskRun.name)", "tr"},
 		{"task result", "$(tasks.build.results.digest)", "sha256:abc"},
 		{"task result bracket", `$(tasks.build.results["digest"])`, "sha256:abc"},
@@ -112,6 +114,8 @@ func TestNormalize(t *testing.T) {
 		{`tasks.t.results['r'].key`, "tasks.t.results.r.key", ""},
 		{`params[0]`, "params", "0"},
 		{`params["unterminated]`, `params["unterminated]`, ""},
+		{"inputs.params.a", "params.a", ""},
+		{`inputs.params["a.b"]`, "params.a.b", ""},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			t.Parallel()
