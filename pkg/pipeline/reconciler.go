@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -55,7 +54,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	started := pr.Status.StartTime == nil
 	if started {
 		pr.Status.StartTime = &metav1.Time{Time: r.clock.Now()}
-		r.recorder.Eventf(pr, nil, corev1.EventTypeNormal, v1.PipelineRunReasonStarted.String(), "Start", "PipelineRun started")
 	}
 	res, err := r.run(ctx, pr)
 	if err != nil {
@@ -63,6 +61,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if err := r.writeStatus(ctx, before, pr); err != nil {
 		return ctrl.Result{}, err
+	}
+	// Events follow the write they report, so a failed pass does not repeat them.
+	if started {
+		r.recorder.Eventf(pr, nil, corev1.EventTypeNormal, v1.PipelineRunReasonStarted.String(), "Start", "PipelineRun started")
 	}
 	r.finishEvent(pr)
 	return res, nil
@@ -76,6 +78,9 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 		return ctrl.Result{}, err
 	}
 	name, spec, err := r.pipelineSpec(ctx, pr, cfg)
+	if err == nil && pr.Status.PipelineSpec == nil {
+		err = r.checkTasks(ctx, pr, spec)
+	}
 	if err != nil {
 		var ue *userError
 		if errors.As(err, &ue) {
@@ -117,7 +122,7 @@ func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName s
 		return err
 	}
 	if n := len(plan.Create); n > 0 {
-		log.FromContext(ctx).Info("taskruns created", zap.Int("count", n))
+		log.FromContext(ctx).Info("taskruns created", "count", n)
 	}
 	return nil
 }

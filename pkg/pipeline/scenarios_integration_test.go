@@ -270,3 +270,51 @@ func BenchmarkFanOut500(b *testing.B) {
 		b.ReportMetric(d.Seconds(), "s/run")
 	}
 }
+
+// Runs Tekton fails before the first TaskRun, with its reasons.
+func TestRefusedBeforeFirstTaskRun(t *testing.T) {
+	e := startEnv(t)
+	t.Parallel()
+	tests := []struct{ name, doc, reason, msg string }{{
+		name: "undeclared result",
+		doc: `
+metadata: {name: undeclared}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: a` + taskSpec + `
+    - name: b
+      params: [{name: x, value: "$(tasks.a.results.nope)"}]` + taskSpec,
+		reason: "InvalidTaskResultReference",
+		msg:    `invalid result reference in pipeline task "b": "nope" is not a named result returned by pipeline task "a"`,
+	}, {
+		name: "embedded custom task",
+		doc: `
+metadata: {name: custom}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: wait
+      taskSpec:
+        apiVersion: example.dev/v1
+        kind: Wait
+        spec: {duration: 1s}`,
+		reason: "CouldntGetTask",
+		msg:    `pipeline task "wait" is a custom task (embedded apiVersion "example.dev/v1", kind "Wait"): custom tasks are not supported by Slipway yet`,
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ns := e.namespace(t)
+			pr := e.waitDone(t, ns, e.createRun(t, ns, tc.doc).Name)
+			c := pr.Status.GetCondition(apis.ConditionSucceeded)
+			if c.Reason != tc.reason || !strings.Contains(c.Message, tc.msg) {
+				t.Errorf("condition = %s, want %s containing %q", condition(pr), tc.reason, tc.msg)
+			}
+			list := &v1.TaskRunList{}
+			if err := e.c.List(context.Background(), list, client.InNamespace(ns)); err != nil || len(list.Items) != 0 {
+				t.Errorf("%d TaskRuns created (%v), want none", len(list.Items), err)
+			}
+		})
+	}
+}
