@@ -38,6 +38,9 @@ type Options struct {
 	ResultsDir string
 	// TerminationPath is where the termination message goes.
 	TerminationPath string
+	// StepDir is the step's directory under StepsDir, where its exitCode
+	// file is written (Tekton's -step_metadata_dir); empty for none.
+	StepDir string
 	// Timeout bounds the step's run time; zero means none.
 	Timeout time.Duration
 	// OnError is OnErrorStopAndFail (default) or OnErrorContinue.
@@ -73,6 +76,7 @@ const (
 	flagResultsDir      = "results_dir"
 	flagTerminationPath = "termination_path"
 	flagTimeout         = "timeout"
+	flagStepDir         = "step_metadata_dir"
 	flagOnError         = "on_error"
 	flagScript          = "script"
 	flagScriptsDir      = "scripts_dir"
@@ -100,6 +104,7 @@ func (o Options) Args() []string {
 	add(flagResults, strings.Join(o.Results, ","))
 	add(flagResultsDir, o.ResultsDir)
 	add(flagTerminationPath, o.TerminationPath)
+	add(flagStepDir, o.StepDir)
 	if o.Timeout > 0 {
 		add(flagTimeout, o.Timeout.String())
 	}
@@ -131,6 +136,7 @@ func Parse(args []string) (Options, error) {
 	fs.StringVar(&results, flagResults, "", "comma-separated result names")
 	fs.StringVar(&o.ResultsDir, flagResultsDir, ResultsDir, "results directory")
 	fs.StringVar(&o.TerminationPath, flagTerminationPath, TerminationPath, "termination message path")
+	fs.StringVar(&o.StepDir, flagStepDir, "", "directory for the step's exitCode file")
 	fs.DurationVar(&o.Timeout, flagTimeout, 0, "step timeout")
 	fs.StringVar(&o.OnError, flagOnError, "", "continue or stopAndFail")
 	fs.StringVar(&script, flagScript, "", "base64 script")

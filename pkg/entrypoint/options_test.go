@@ -20,7 +20,8 @@ func TestOptionsRoundTrip(t *testing.T) {
 		{name: "later step with everything", in: Options{
 			Step: "test", WaitFile: "/slipway/run/0/out", PostFile: "/slipway/run/1/out",
 			Results: []string{"a", "b"}, Timeout: 90 * time.Second, OnError: OnErrorContinue,
-			Script: "#!/bin/bash\necho $(params.x) $HOME\n", Command: []string{"arg1"},
+			StepDir: "/tekton/steps/step-build",
+			Script:  "#!/bin/bash\necho $(params.x) $HOME\n", Command: []string{"arg1"},
 		}},
 		{name: "first step with credentials", in: Options{Step: "clone", Command: []string{"git-init"}, Credentials: []credentials.Credential{
 			{Kind: credentials.BasicGit, Secret: "gh", Target: "https://github.com/org?a=b"},

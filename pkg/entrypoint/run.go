@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -114,7 +116,25 @@ func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) i
 	}
 	before := snapshotResults(o)
 	res := r.execute(ctx, o, stdout, stderr)
-	return r.report(o, stderr, r.collect(o, before, res))
+	out := r.collect(o, before, res)
+	writeExitCode(o, out.term.ExitCode, stderr)
+	return r.report(o, stderr, out)
+}
+
+// writeExitCode records the step's exit code in StepDir/exitCode for the
+// steps after it ($(steps.step-<name>.exitCode.path), typically read after
+// onError: continue). It is written before the step's marker is posted.
+func writeExitCode(o Options, code int, stderr io.Writer) {
+	if o.StepDir == "" {
+		return
+	}
+	err := os.MkdirAll(o.StepDir, 0o755)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(o.StepDir, "exitCode"), []byte(strconv.Itoa(code)), 0o644)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "entrypoint: writing exit code: %v\n", err)
+	}
 }
 
 // skipped is the outcome of a step whose previous step failed.

@@ -331,6 +331,28 @@ func waitGone(t *testing.T, pid string) {
 	t.Errorf("process %s outlived its timed-out step", pid)
 }
 
+// The exit code goes to StepDir/exitCode, for $(steps.step-x.exitCode.path)
+// in the steps after an onError: continue.
+func TestRunWritesExitCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, script, want string
+	}{{"success", "true", "0"}, {"continued failure", "exit 3", "3"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newChain(t)
+			o := c.step(0, "s")
+			o.Script, o.OnError = tc.script, OnErrorContinue
+			o.StepDir = filepath.Join(t.TempDir(), "steps", "step-s")
+			run(t, NewRunner(withoutSignals()), o)
+			b, err := os.ReadFile(filepath.Join(o.StepDir, "exitCode"))
+			if err != nil || string(b) != tc.want {
+				t.Errorf("exitCode = %q (%v), want %q", b, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestRunTimeoutIgnoresOnErrorContinue(t *testing.T) {
 	t.Parallel()
 	c := newChain(t)

@@ -20,6 +20,9 @@ type builder struct {
 	credMounts []corev1.VolumeMount
 	// results are the Task's result names, given to every step's shim.
 	results []string
+	// stepsDir: the Task uses /tekton/steps (exit code files, step
+	// results), so every step mounts it and records its exit code there.
+	stepsDir bool
 }
 
 func newBuilder(in PodInput) *builder {
@@ -27,7 +30,7 @@ func newBuilder(in PodInput) *builder {
 	for i, r := range in.Spec.Results {
 		results[i] = r.Name
 	}
-	return &builder{in: in, volumes: map[string]bool{}, results: results}
+	return &builder{in: in, volumes: map[string]bool{}, results: results, stepsDir: usesStepsDir(in.Spec)}
 }
 
 func (b *builder) build() error {

@@ -57,8 +57,12 @@ func (b *builder) stepCredentials() []credentials.Credential {
 
 // stepInternalMounts are stepMounts plus the credential mounts.
 func (b *builder) stepInternalMounts() []corev1.VolumeMount {
-	if len(b.credMounts) == 0 {
+	if len(b.credMounts) == 0 && !b.stepsDir {
 		return stepMounts
 	}
-	return append(append([]corev1.VolumeMount(nil), stepMounts...), b.credMounts...)
+	out := append([]corev1.VolumeMount(nil), stepMounts...)
+	if b.stepsDir {
+		out = append(out, corev1.VolumeMount{Name: volSteps, MountPath: entrypoint.StepsDir})
+	}
+	return append(out, b.credMounts...)
 }

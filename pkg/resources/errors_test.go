@@ -50,10 +50,10 @@ func TestMakePodErrors(t *testing.T) {
 		{"mount of missing volume", func(in *PodInput) {
 			in.Spec.Steps[0].VolumeMounts = []corev1.VolumeMount{{Name: "nope", MountPath: "/x"}}
 		}, `container "step-s" mounts volume "nope", which does not exist`, nil},
-		{"mount over internal path", func(in *PodInput) {
+		{"mount over Slipway's own path", func(in *PodInput) {
 			in.Spec.Volumes = []corev1.Volume{{Name: "v"}}
-			in.Spec.Steps[0].VolumeMounts = []corev1.VolumeMount{{Name: "v", MountPath: "/tekton/home"}}
-		}, `mounts two volumes at "/tekton/home"`, nil},
+			in.Spec.Steps[0].VolumeMounts = []corev1.VolumeMount{{Name: "v", MountPath: "/slipway/run"}}
+		}, `mounts two volumes at "/slipway/run"`, nil},
 		{"volume name clash", func(in *PodInput) {
 			in.Spec.Volumes = []corev1.Volume{{Name: "slipway-run"}}
 		}, `volume name "slipway-run" is used twice`, nil},

@@ -84,6 +84,7 @@ func goldenCases() []struct {
 		{"workspaces", workspacesInput},
 		{"pod-template", podTemplateInput},
 		{"credentials", credentialsInput},
+		{"steps-dir", stepsDirInput},
 		{"long-name", func() PodInput {
 			tr := baseTaskRun(strings.Repeat("a-very-long-taskrun-name-", 4))
 			tr.Spec.TaskRef = nil
@@ -206,6 +207,22 @@ func credentialsInput() PodInput {
 		{Kind: credentials.BasicGit, Secret: "git-basic", Target: "https://gitlab.com"},
 		{Kind: credentials.DockerConfig, Secret: "regcred"},
 	}}
+}
+
+// stepsDirInput: a step reads the previous step's exit code from
+// /tekton/steps (as $(steps.step-fail.exitCode.path) becomes), and mounts
+// its own volume over /tekton/home, which wins over the internal one.
+func stepsDirInput() PodInput {
+	tr := baseTaskRun("sd")
+	spec := &v1.TaskSpec{
+		Volumes: []corev1.Volume{{Name: "home", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		Steps: []v1.Step{
+			{Name: "fail", Image: "busybox", Script: "exit 3", OnError: v1.Continue},
+			{Name: "check", Image: "busybox", Script: "cat /tekton/steps/step-fail/exitCode",
+				VolumeMounts: []corev1.VolumeMount{{Name: "home", MountPath: "/tekton/home"}}},
+		},
+	}
+	return PodInput{TaskRun: tr, Spec: spec, Config: nodeConfig()}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -3,20 +3,60 @@ package resources
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/slipway-ci/slipway/pkg/entrypoint"
+	"github.com/slipway-ci/slipway/pkg/substitution"
 )
 
 // StepName is the name of step i as the entrypoint and the status report
 // it: its own name, or "unnamed-<i>".
-func StepName(i int, st *v1.Step) string {
-	if st.Name != "" {
-		return st.Name
+func StepName(i int, st *v1.Step) string { return substitution.StepName(i, st) }
+
+// StepDir is step i's directory under /tekton/steps, named after its
+// container as in Tekton: $(steps.step-<name>.exitCode.path) is its
+// exitCode file.
+func StepDir(i int, st *v1.Step) string { return substitution.StepDir(i, st) }
+
+// usesStepsDir reports whether any step or sidecar refers to /tekton/steps
+// (after substitution, $(steps.<step>.exitCode.path) is such a path) or a
+// step declares results. Only then does the pod get the volume: most pods
+// do not need it, and every volume costs the API server and the kubelet.
+func usesStepsDir(spec *v1.TaskSpec) bool {
+	var found bool
+	see := func(s string) {
+		found = found || strings.Contains(s, entrypoint.StepsDir)
 	}
-	return "unnamed-" + strconv.Itoa(i)
+	for i := range spec.Steps {
+		st := &spec.Steps[i]
+		found = found || len(st.Results) > 0
+		walkText(st.Script, st.Command, st.Args, st.Env, st.WorkingDir, see)
+	}
+	for i := range spec.Sidecars {
+		sc := &spec.Sidecars[i]
+		walkText(sc.Script, sc.Command, sc.Args, sc.Env, sc.WorkingDir, see)
+	}
+	if t := spec.StepTemplate; t != nil {
+		walkText("", t.Command, t.Args, t.Env, t.WorkingDir, see)
+	}
+	return found
+}
+
+func walkText(script string, command, args []string, env []corev1.EnvVar, dir string, see func(string)) {
+	see(script)
+	see(dir)
+	for _, s := range command {
+		see(s)
+	}
+	for _, s := range args {
+		see(s)
+	}
+	for _, e := range env {
+		see(e.Value)
+	}
 }
 
 // postFile is where step i posts that it is done (D1).
@@ -65,6 +105,9 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 	}
 	if i > 0 {
 		opts.WaitFile = postFile(i - 1)
+	}
+	if b.stepsDir {
+		opts.StepDir = StepDir(i, st)
 	}
 	if st.Timeout != nil {
 		opts.Timeout = st.Timeout.Duration
@@ -143,12 +186,29 @@ func (b *builder) templateEnv() []corev1.EnvVar {
 }
 
 // mounts returns the internal mounts, then the workspaces', then the
-// container's own.
+// container's own. A mount of the container's own at the path of an
+// internal or workspace mount replaces it, as in Tekton (a user's volume
+// at /tekton/home or /workspace wins).
 func (b *builder) mounts(internal, own []corev1.VolumeMount) []corev1.VolumeMount {
+	taken := make(map[string]bool, len(own))
+	for _, m := range own {
+		taken[m.MountPath] = true
+	}
 	out := make([]corev1.VolumeMount, 0, len(internal)+len(b.wsMounts)+len(own))
-	out = append(out, internal...)
-	out = append(out, b.wsMounts...)
+	for _, set := range [][]corev1.VolumeMount{internal, b.wsMounts} {
+		for _, m := range set {
+			if !taken[m.MountPath] || keepMount(m.MountPath) {
+				out = append(out, m)
+			}
+		}
+	}
 	return append(out, own...)
+}
+
+// keepMount: Slipway's own paths and the credentials are never given up
+// to a user's mount (the shim writes there); a clash stays an error.
+func keepMount(path string) bool {
+	return strings.HasPrefix(path, "/slipway/") || strings.HasPrefix(path, entrypoint.CredsDir)
 }
 
 func withHome(env []corev1.EnvVar) []corev1.EnvVar {

@@ -19,6 +19,7 @@ const (
 	volResults   = "tekton-results"
 	volHome      = "tekton-home"
 	volWorkspace = "tekton-workspace"
+	volSteps     = "tekton-steps"
 )
 
 // stepMounts are mounted in every step container, in this order.
@@ -38,7 +39,11 @@ func (b *builder) addInternalVolumes() error {
 	}
 	b.volumes[volBin] = true
 	b.pod.Spec.Volumes = append(b.pod.Spec.Volumes, bin)
-	for _, name := range []string{volRun, volScripts, volResults, volHome, volWorkspace} {
+	names := []string{volRun, volScripts, volResults, volHome, volWorkspace}
+	if b.stepsDir {
+		names = append(names, volSteps)
+	}
+	for _, name := range names {
 		b.volumes[name] = true
 		b.pod.Spec.Volumes = append(b.pod.Spec.Volumes, corev1.Volume{
 			Name:         name,

@@ -42,8 +42,27 @@ func TaskRunValues(spec *v1.TaskSpec, tr *v1.TaskRun, opts TaskRunOptions) Value
 	for _, r := range spec.Results {
 		v.Strings["results."+r.Name+".path"] = entrypoint.ResultsDir + "/" + r.Name
 	}
+	for i := range spec.Steps {
+		st := &spec.Steps[i]
+		v.Strings["steps.step-"+StepName(i, st)+".exitCode.path"] = StepDir(i, st) + "/exitCode"
+	}
 	addWorkspaces(v, spec.Workspaces, tr, opts)
 	return v
+}
+
+// StepName is the name of step i as the entrypoint and the status report
+// it: its own name, or "unnamed-<i>".
+func StepName(i int, st *v1.Step) string {
+	if st.Name != "" {
+		return st.Name
+	}
+	return "unnamed-" + strconv.Itoa(i)
+}
+
+// StepDir is step i's directory under /tekton/steps, named after its
+// container ("step-<name>") as in Tekton.
+func StepDir(i int, st *v1.Step) string {
+	return entrypoint.StepsDir + "/step-" + StepName(i, st)
 }
 
 // addParams adds declared defaults, then the run's values over them.

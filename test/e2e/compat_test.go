@@ -175,3 +175,57 @@ spec:
 		t.Errorf("refused objects were stored: %d (%v)", len(list.Items), err)
 	}
 }
+
+// Tekton behaviours that Slipway used to miss, each on a real pod: the
+// exit code of a step that failed with onError: continue, read through
+// $(steps.step-<name>.exitCode.path); the legacy $(inputs.params.x) form;
+// args without a command on an image with only a CMD (busybox: sh); and a
+// step's own volume mounted over /tekton/home.
+func TestTektonStepBehaviours(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.apply(`
+metadata: {name: steps}
+spec:
+  params: [{name: who, value: legacy}]
+  taskSpec:
+    params: [{name: who}]
+    results: [{name: code}, {name: legacy}, {name: args}, {name: home}]
+    volumes: [{name: myhome, emptyDir: {}}]
+    steps:
+    - name: fail
+      image: busybox
+      onError: continue
+      script: exit 7
+    - name: read-code
+      image: busybox
+      script: cat $(steps.step-fail.exitCode.path) > $(results.code.path)
+    - name: legacy
+      image: busybox
+      script: printf '%s' "$(inputs.params.who)" > $(results.legacy.path)
+    - name: args-only
+      image: busybox
+      args: ["-c", "printf 'ran sh' > $(results.args.path)"]
+    - name: own-home
+      image: busybox
+      volumeMounts: [{name: myhome, mountPath: /tekton/home}]
+      script: |
+        touch /tekton/home/mine
+        grep -q ' /tekton/home ' /proc/mounts && printf ok > $(results.home.path)
+`, &pipelinev1.TaskRun{})
+	tr := e.waitTaskRunDone("steps", 2*time.Minute)
+	wantCondition(t, tr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+	want := map[string]string{"code": "7", "legacy": "legacy", "args": "ran sh", "home": "ok"}
+	got := map[string]string{}
+	for _, r := range tr.Status.Results {
+		got[r.Name] = r.Value.StringVal
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("result %s = %q, want %q", k, got[k], v)
+		}
+	}
+	if s := tr.Status.Steps[0]; s.Terminated == nil || s.Terminated.ExitCode != 7 {
+		t.Errorf("step fail: %+v, want exit code 7", s.Terminated)
+	}
+}
