@@ -19,6 +19,58 @@ func ApplyToTaskSpec(spec *v1.TaskSpec, v Values) *v1.TaskSpec {
 	return out
 }
 
+// Walk calls see on every string of spec where Tekton substitutes
+// variables (the same places as ApplyToTaskSpec), in place.
+func Walk(spec *v1.TaskSpec, see func(string) string) {
+	walkTaskSpec(spec, see, func(in []string) []string {
+		for i, s := range in {
+			in[i] = see(s)
+		}
+		return in
+	})
+}
+
+// UsedWorkspaces are the workspace names spec refers to ($(workspaces.<w>.…)).
+func UsedWorkspaces(spec *v1.TaskSpec) map[string]bool {
+	used := map[string]bool{}
+	Walk(spec.DeepCopy(), func(s string) string {
+		for _, ref := range References(s) {
+			if rest, ok := strings.CutPrefix(ref, "workspaces."); ok {
+				if name, _, ok := strings.Cut(rest, "."); ok {
+					used[name] = true
+				}
+			}
+		}
+		return s
+	})
+	return used
+}
+
+// PropagateWorkspaces declares in an embedded spec each workspace that the
+// run binds and the spec uses without declaring, as Tekton does for
+// embedded specs ("propagated workspaces"). It returns spec itself when
+// nothing is missing, else a copy.
+func PropagateWorkspaces(spec *v1.TaskSpec, bound []v1.WorkspaceBinding) *v1.TaskSpec {
+	if len(bound) == 0 {
+		return spec
+	}
+	declared := map[string]bool{}
+	for _, w := range spec.Workspaces {
+		declared[w.Name] = true
+	}
+	used := UsedWorkspaces(spec)
+	out := spec
+	for _, b := range bound {
+		if used[b.Name] && !declared[b.Name] {
+			if out == spec {
+				out = spec.DeepCopy()
+			}
+			out.Workspaces = append(out.Workspaces, v1.WorkspaceDeclaration{Name: b.Name})
+		}
+	}
+	return out
+}
+
 // knownPrefixes are the variable families that TaskRunValues provides; a
 // leftover reference with one of them after substitution is an error.
 var knownPrefixes = []string{"params.", "context.", "workspaces.", "results.", "credentials."}
@@ -40,13 +92,7 @@ func Unresolved(spec *v1.TaskSpec) []string {
 		}
 		return s
 	}
-	cp := spec.DeepCopy()
-	walkTaskSpec(cp, collect, func(in []string) []string {
-		for _, s := range in {
-			collect(s)
-		}
-		return in
-	})
+	Walk(spec.DeepCopy(), collect)
 	out := make([]string, 0, len(seen))
 	for k := range seen {
 		out = append(out, k)

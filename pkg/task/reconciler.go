@@ -22,6 +22,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/resolution"
+	"github.com/slipway-ci/slipway/pkg/substitution"
 )
 
 // conflictRequeue is the delay before redoing a pass whose status write
@@ -165,7 +166,7 @@ func (r *Reconciler) resolve(ctx context.Context, rn *run) error {
 		// a running TaskRun.
 		rn.spec = tr.Status.TaskSpec.DeepCopy()
 	case tr.Spec.TaskSpec != nil:
-		rn.spec = tr.Spec.TaskSpec.DeepCopy()
+		rn.spec = substitution.PropagateWorkspaces(tr.Spec.TaskSpec.DeepCopy(), tr.Spec.Workspaces)
 	case tr.Spec.TaskRef != nil:
 		spec, err := resolution.Task(ctx, r.client, tr.Namespace, tr.Spec.TaskRef)
 		if err != nil {

@@ -38,7 +38,7 @@ const testNamespace = "slipway"
 var itest struct {
 	skip   string
 	client client.Client // uncached
-	addr   string // host:port of the webhook server
+	addr   string        // host:port of the webhook server
 }
 
 func TestMain(m *testing.M) {
@@ -131,7 +131,9 @@ func startManager(ctx context.Context, cfg *rest.Config) error {
 	_, _ = fmt.Sscan(port, &p)
 	err = Setup(mgr, Options{
 		Namespace: testNamespace, Host: host, Port: p, Hosts: []string{host},
-		Config: func(ctx context.Context) (*config.Config, error) { return cluster.Load(ctx, mgr.GetClient(), testNamespace) },
+		Config: func(ctx context.Context) (*config.Config, error) {
+			return cluster.Load(ctx, mgr.GetClient(), testNamespace)
+		},
 	})
 	if err != nil {
 		return err

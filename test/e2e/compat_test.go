@@ -229,3 +229,52 @@ spec:
 		t.Errorf("step fail: %+v, want exit code 7", s.Terminated)
 	}
 }
+
+// Propagation as Tekton documents it: params, context and workspaces of a
+// PipelineRun reach an embedded taskSpec without being declared there, a
+// param the taskSpec declares keeps its own value, and a TaskRun's
+// workspace reaches its embedded taskSpec.
+func TestPropagation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.apply(`
+metadata: {name: prop}
+spec:
+  params: [{name: msg, value: hello}, {name: own, value: pipeline}]
+  workspaces: [{name: shared, emptyDir: {}}]
+  pipelineSpec:
+    params: [{name: msg}, {name: own}]
+    workspaces: [{name: shared}]
+    results: [{name: said, value: $(tasks.write.results.said)}]
+    tasks:
+    - name: write
+      params: [{name: own, value: task}]
+      taskSpec:
+        params: [{name: own}]
+        results: [{name: said}]
+        steps:
+        - name: s
+          image: busybox
+          script: |
+            printf '%s %s %s' "$(params.msg)" "$(params.own)" "$(context.pipelineRun.name)" > $(workspaces.shared.path)/said
+            cp $(workspaces.shared.path)/said $(results.said.path)
+`, &pipelinev1.PipelineRun{})
+	e.apply(`
+metadata: {name: trprop}
+spec:
+  workspaces: [{name: scratch, emptyDir: {}}]
+  taskSpec:
+    results: [{name: ok}]
+    steps:
+    - name: s
+      image: busybox
+      script: touch $(workspaces.scratch.path)/f && printf yes > $(results.ok.path)
+`, &pipelinev1.TaskRun{})
+	pr := e.waitPipelineRunDone("prop", 2*time.Minute)
+	wantCondition(t, pr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+	if len(pr.Status.Results) != 1 || pr.Status.Results[0].Value.StringVal != "hello task prop" {
+		t.Errorf("results = %+v, want said=%q", pr.Status.Results, "hello task prop")
+	}
+	tr := e.waitTaskRunDone("trprop", 2*time.Minute)
+	wantCondition(t, tr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+}

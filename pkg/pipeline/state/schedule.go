@@ -290,7 +290,7 @@ func (e *evaluation) resolve(ts *taskState) error {
 		tr := existing[name]
 		ts.runs = append(ts.runs, tr)
 		if tr == nil {
-			l := pt
+			l := propagate(pt, v, e.pr.Spec.Workspaces)
 			l.Params = mergeParams(pt.Params, combo)
 			ts.launches = append(ts.launches, Launch{Name: name, Task: l, Finally: ts.finally, Timeout: e.launchTimeout(ts)})
 		}

@@ -35,9 +35,6 @@ func RunValues(pr *v1.PipelineRun, spec *v1.PipelineSpec, pipelineName string) s
 	return v
 }
 
-// addValue stores pv under key by its type. Objects merge key by key so that
-// a run can override some keys of a default.
-
 // addResults stores a task's results as tasks.<t>.results.<r> (and, for a
 // finally task, also finally.<t>.results.<r> for pipeline results). A
 // matrixed task's string results become arrays, one element per
