@@ -6,6 +6,7 @@ import (
 	"os"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	"go.uber.org/zap/zapcore"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -90,6 +91,10 @@ func newManager(o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("building scheme: %w", err)
 	}
 	if err := v1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("building scheme: %w", err)
+	}
+	// StepActions are read as v1beta1, their storage version.
+	if err := v1beta1.AddToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("building scheme: %w", err)
 	}
 	// The webhook's certificate rotator writes caBundle into the CRDs.

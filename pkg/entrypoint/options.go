@@ -38,6 +38,12 @@ type Options struct {
 	ResultsDir string
 	// TerminationPath is where the termination message goes.
 	TerminationPath string
+	// Stdout and Stderr, when set, also receive the step's output
+	// (Tekton's stdoutConfig.path and stderrConfig.path).
+	Stdout, Stderr string
+	// StepResults are the names of the step's own results, read from
+	// StepDir/results after it ran.
+	StepResults []string
 	// StepDir is the step's directory under StepsDir, where its exitCode
 	// file is written (Tekton's -step_metadata_dir); empty for none.
 	StepDir string
@@ -77,6 +83,9 @@ const (
 	flagTerminationPath = "termination_path"
 	flagTimeout         = "timeout"
 	flagStepDir         = "step_metadata_dir"
+	flagStepResults     = "step_results"
+	flagStdout          = "stdout_path"
+	flagStderr          = "stderr_path"
 	flagOnError         = "on_error"
 	flagScript          = "script"
 	flagScriptsDir      = "scripts_dir"
@@ -105,6 +114,9 @@ func (o Options) Args() []string {
 	add(flagResultsDir, o.ResultsDir)
 	add(flagTerminationPath, o.TerminationPath)
 	add(flagStepDir, o.StepDir)
+	add(flagStepResults, strings.Join(o.StepResults, ","))
+	add(flagStdout, o.Stdout)
+	add(flagStderr, o.Stderr)
 	if o.Timeout > 0 {
 		add(flagTimeout, o.Timeout.String())
 	}
@@ -129,7 +141,7 @@ func Parse(args []string) (Options, error) {
 	var o Options
 	fs := flag.NewFlagSet("entrypoint", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var results, script string
+	var results, stepResults, script string
 	fs.StringVar(&o.Step, flagStep, "", "step name")
 	fs.StringVar(&o.WaitFile, flagWaitFile, "", "file to wait for before running")
 	fs.StringVar(&o.PostFile, flagPostFile, "", "file to write when done")
@@ -137,6 +149,9 @@ func Parse(args []string) (Options, error) {
 	fs.StringVar(&o.ResultsDir, flagResultsDir, ResultsDir, "results directory")
 	fs.StringVar(&o.TerminationPath, flagTerminationPath, TerminationPath, "termination message path")
 	fs.StringVar(&o.StepDir, flagStepDir, "", "directory for the step's exitCode file")
+	fs.StringVar(&stepResults, flagStepResults, "", "comma-separated step result names")
+	fs.StringVar(&o.Stdout, flagStdout, "", "file that also receives the step's stdout")
+	fs.StringVar(&o.Stderr, flagStderr, "", "file that also receives the step's stderr")
 	fs.DurationVar(&o.Timeout, flagTimeout, 0, "step timeout")
 	fs.StringVar(&o.OnError, flagOnError, "", "continue or stopAndFail")
 	fs.StringVar(&script, flagScript, "", "base64 script")
@@ -155,6 +170,9 @@ func Parse(args []string) (Options, error) {
 	}
 	if results != "" {
 		o.Results = strings.Split(results, ",")
+	}
+	if stepResults != "" {
+		o.StepResults = strings.Split(stepResults, ",")
 	}
 	if script != "" {
 		b, err := base64.StdEncoding.DecodeString(script)
@@ -183,7 +201,7 @@ func (o Options) validate() error {
 	if strings.Contains(o.Step, "/") {
 		return fmt.Errorf("-%s %q must not contain '/'", flagStep, o.Step)
 	}
-	for _, r := range o.Results {
+	for _, r := range append(append([]string{}, o.Results...), o.StepResults...) {
 		if r == "" || r == "." || r == ".." || strings.Contains(r, "/") {
 			return fmt.Errorf("-%s: %q is not a valid result name", flagResults, r)
 		}

@@ -114,11 +114,67 @@ func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) i
 			}})
 		}
 	}
+	o, err := resolveStepRefs(o)
+	if err != nil {
+		now := r.now()
+		return r.report(o, stderr, outcome{term: Termination{
+			Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
+			Message: fmt.Sprintf("step %q did not start: %v", o.Step, err),
+		}})
+	}
 	before := snapshotResults(o)
+	stdout, stderr, closeOutputs, err := teeOutputs(o, stdout, stderr)
+	if err != nil {
+		now := r.now()
+		return r.report(o, stderr, outcome{term: Termination{
+			Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
+			Message: fmt.Sprintf("step %q did not start: %v", o.Step, err),
+		}})
+	}
 	res := r.execute(ctx, o, stdout, stderr)
+	closeOutputs()
 	out := r.collect(o, before, res)
+	out.term.StepResults = readStepResults(o)
 	writeExitCode(o, out.term.ExitCode, stderr)
 	return r.report(o, stderr, out)
+}
+
+// teeOutputs adds the step's stdoutConfig/stderrConfig files to its
+// output streams; the returned func closes them.
+func teeOutputs(o Options, stdout, stderr io.Writer) (io.Writer, io.Writer, func(), error) {
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			_ = f.Close()
+		}
+	}
+	tee := func(w io.Writer, path string) (io.Writer, error) {
+		if path == "" {
+			return w, nil
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("opening output file: %w", err)
+		}
+		files = append(files, f)
+		if w == nil {
+			return f, nil
+		}
+		return io.MultiWriter(w, f), nil
+	}
+	out, err := tee(stdout, o.Stdout)
+	if err != nil {
+		return stdout, stderr, closeAll, err
+	}
+	errw, err := tee(stderr, o.Stderr)
+	if err != nil {
+		closeAll()
+		return stdout, stderr, func() {}, err
+	}
+	return out, errw, closeAll, nil
 }
 
 // writeExitCode records the step's exit code in StepDir/exitCode for the

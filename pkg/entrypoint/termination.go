@@ -33,6 +33,8 @@ type Termination struct {
 	FinishedAt time.Time `json:"finishedAt,omitzero"`
 	// Results maps result names to their raw (string) values.
 	Results map[string]string `json:"results,omitempty"`
+	// StepResults are the step's own results (StepActions' results), raw.
+	StepResults map[string]string `json:"stepResults,omitempty"`
 }
 
 // Marshal renders t as a termination message. If it does not fit the

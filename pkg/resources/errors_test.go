@@ -41,8 +41,10 @@ func TestMakePodErrors(t *testing.T) {
 			in.Spec.Workspaces = []v1.WorkspaceDeclaration{{Name: "w"}}
 			in.TaskRun.Spec.Workspaces = []v1.WorkspaceBinding{{Name: "w"}}
 		}, `workspace binding "w" must give exactly one volume source, it gives 0`, nil},
-		{"step action", func(in *PodInput) { in.Spec.Steps[0].Ref = &v1.Ref{Name: "a"} }, `step "s": ref (StepActions)`, ErrUnsupported},
-		{"stdoutConfig", func(in *PodInput) { in.Spec.Steps[0].StdoutConfig = &v1.StepOutputConfig{Path: "/x"} }, "stdoutConfig", ErrUnsupported},
+		{"step action not inlined", func(in *PodInput) { in.Spec.Steps[0].Ref = &v1.Ref{Name: "a"} }, `step "s": ref: the StepAction was not inlined`, nil},
+		{"step when", func(in *PodInput) {
+			in.Spec.Steps[0].When = v1.StepWhenExpressions{{Input: "a", Operator: "in", Values: []string{"a"}}}
+		}, `step "s": when`, ErrUnsupported},
 		{"debug", func(in *PodInput) { in.TaskRun.Spec.Debug = &v1.TaskRunDebug{} }, "spec.debug", ErrUnsupported},
 		{"unknown stepSpec", func(in *PodInput) {
 			in.TaskRun.Spec.StepSpecs = []v1.TaskRunStepSpec{{Name: "nope"}}

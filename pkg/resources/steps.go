@@ -22,13 +22,14 @@ func StepName(i int, st *v1.Step) string { return substitution.StepName(i, st) }
 func StepDir(i int, st *v1.Step) string { return substitution.StepDir(i, st) }
 
 // usesStepsDir reports whether any step or sidecar refers to /tekton/steps
-// (after substitution, $(steps.<step>.exitCode.path) is such a path) or a
-// step declares results. Only then does the pod get the volume: most pods
+// (after substitution, $(steps.<step>.exitCode.path) is such a path) or to
+// a step's results ($(steps.<step>.results.<r>), resolved by the shim), or
+// a step declares results. Only then does the pod get the volume: most pods
 // do not need it, and every volume costs the API server and the kubelet.
 func usesStepsDir(spec *v1.TaskSpec) bool {
 	var found bool
 	see := func(s string) {
-		found = found || strings.Contains(s, entrypoint.StepsDir)
+		found = found || strings.Contains(s, entrypoint.StepsDir) || strings.Contains(s, "$(steps.")
 	}
 	for i := range spec.Steps {
 		st := &spec.Steps[i]
@@ -100,6 +101,8 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 		OnError:  string(st.OnError),
 		Script:   st.Script,
 		Command:  cmd,
+		Stdout:   outputPath(st.StdoutConfig),
+		Stderr:   outputPath(st.StderrConfig),
 
 		Credentials: b.stepCredentials(),
 	}
@@ -108,6 +111,9 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 	}
 	if b.stepsDir {
 		opts.StepDir = StepDir(i, st)
+		for _, r := range st.Results {
+			opts.StepResults = append(opts.StepResults, r.Name)
+		}
 	}
 	if st.Timeout != nil {
 		opts.Timeout = st.Timeout.Duration
@@ -124,21 +130,21 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 	return c, nil
 }
 
+func outputPath(c *v1.StepOutputConfig) string {
+	if c == nil {
+		return ""
+	}
+	return c.Path
+}
+
 // checkStep rejects step fields that Slipway does not implement yet.
 func checkStep(st *v1.Step) error {
 	switch {
-	case st.Ref != nil:
-		return unsupported("ref (StepActions)")
-	case len(st.Params) > 0:
-		return unsupported("params (StepActions)")
-	case len(st.Results) > 0:
-		return unsupported("results (step results)")
+	case st.Ref != nil || len(st.Params) > 0:
+		// The TaskRun reconciler inlines StepActions before MakePod.
+		return fmt.Errorf("ref: the StepAction was not inlined")
 	case len(st.When) > 0:
 		return unsupported("when")
-	case st.StdoutConfig != nil:
-		return unsupported("stdoutConfig")
-	case st.StderrConfig != nil:
-		return unsupported("stderrConfig")
 	case len(st.Workspaces) > 0:
 		return unsupported("workspaces (isolated workspaces)")
 	case st.Script != "" && len(st.Command) > 0:

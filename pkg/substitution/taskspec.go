@@ -143,6 +143,15 @@ func walkStep(st *v1.Step, s strFn, a strsFn) {
 	if st.StderrConfig != nil {
 		st.StderrConfig.Path = s(st.StderrConfig.Path)
 	}
+	// A StepAction ref's params take the Task's values ($(params.x)).
+	for i := range st.Params {
+		pv := &st.Params[i].Value
+		pv.StringVal = s(pv.StringVal)
+		pv.ArrayVal = a(pv.ArrayVal)
+		for k, v := range pv.ObjectVal {
+			pv.ObjectVal[k] = s(v)
+		}
+	}
 }
 
 func walkSidecar(sc *v1.Sidecar, s strFn, a strsFn) {

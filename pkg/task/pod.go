@@ -159,7 +159,7 @@ func (r *Reconciler) makePod(ctx context.Context, rn *run) (*corev1.Pod, error) 
 		VolumeName: resources.WorkspaceVolumeName,
 		ClaimName:  resources.WorkspacePVCName,
 	})
-	spec := substitution.ApplyToTaskSpec(rn.spec, values)
+	spec := substitution.ApplyStepResultPaths(substitution.ApplyToTaskSpec(rn.spec, values))
 	if refs := substitution.Unresolved(spec); len(refs) > 0 {
 		return nil, &userError{reason: v1.TaskRunReasonFailedValidation.String(),
 			err: fmt.Errorf("unresolved variables: $(%s)", strings.Join(refs, "), $("))}

@@ -177,6 +177,33 @@ func (r *Reconciler) resolve(ctx context.Context, rn *run) error {
 		return &userError{reason: v1.TaskRunReasonFailedValidation.String(),
 			err: errors.New("TaskRun has neither taskRef nor taskSpec")}
 	}
+	if tr.Status.TaskSpec != nil {
+		return nil // StepActions were inlined before it was stored
+	}
+	return r.inlineStepActions(ctx, rn)
+}
+
+// inlineStepActions replaces each step's StepAction ref with the
+// StepAction's content, as Tekton stores it in status.taskSpec: a
+// StepAction edited later never changes a started TaskRun.
+func (r *Reconciler) inlineStepActions(ctx context.Context, rn *run) error {
+	for i := range rn.spec.Steps {
+		st := &rn.spec.Steps[i]
+		if st.Ref == nil {
+			continue
+		}
+		sa, err := resolution.StepAction(ctx, r.client, rn.tr.Namespace, st.Ref)
+		if err != nil && !resolution.IsUserError(err) {
+			return err // the API server failed: retry
+		}
+		if err == nil {
+			*st, err = substitution.InlineStepAction(*st, st.Ref.Name, sa)
+		}
+		if err != nil {
+			return &userError{reason: v1.TaskRunReasonFailedResolution.String(),
+				err: fmt.Errorf("step %q: %w", substitution.StepName(i, st), err)}
+		}
+	}
 	return nil
 }
 

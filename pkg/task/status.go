@@ -57,7 +57,7 @@ func Status(pod *corev1.Pod, spec *v1.TaskSpec, now time.Time) PodStatus {
 	var terms []*entrypoint.Termination
 	s.Steps, terms = stepStates(pod, spec)
 	s.Sidecars = sidecarStates(pod, spec)
-	results, resErr := mergeResults(terms, spec.Results)
+	results, resErr := mergeResults(terms, spec)
 	s.Results = results
 	s.Condition = condition(pod, s.Steps, terms)
 	if resErr != nil && s.Condition.Status != corev1.ConditionFalse {
@@ -103,6 +103,9 @@ func stepStates(pod *corev1.Pod, spec *v1.TaskSpec) ([]v1.StepState, []*entrypoi
 				st.ContainerState = *cs.State.DeepCopy()
 				term = applyTermination(&st)
 			}
+		}
+		if term != nil && len(term.StepResults) > 0 {
+			st.Results = stepResults(term.StepResults, step.Results)
 		}
 		states = append(states, st)
 		terms = append(terms, term)
@@ -165,17 +168,52 @@ func sidecarStates(pod *corev1.Pod, spec *v1.TaskSpec) []v1.SidecarState {
 	return states
 }
 
+// stepResults types a step's own results as the step declares them.
+func stepResults(raw map[string]string, declared []v1.StepResult) []v1.TaskRunStepResult {
+	var out []v1.TaskRunStepResult
+	for _, d := range declared {
+		v, ok := raw[d.Name]
+		if !ok {
+			continue
+		}
+		// A value of the wrong type stays a string: the step's own
+		// results are reported, not enforced (as in Tekton).
+		r, err := typedResult(v1.TaskResult{Name: d.Name, Type: d.Type}, v)
+		if err != nil {
+			r = v1.TaskRunResult{Name: d.Name, Type: v1.ResultsTypeString, Value: *v1.NewStructuredValues(v)}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // mergeResults merges the steps' results in step order (a later step wins)
-// and types them as the Task declares. Undeclared names are not collected by
-// the shim, so none can appear here.
-func mergeResults(terms []*entrypoint.Termination, declared []v1.TaskResult) ([]v1.TaskRunResult, error) {
+// and types them as the Task declares. A task result declared with a value
+// of $(steps.<step>.results.<r>) takes that step's result. Undeclared names
+// are not collected by the shim, so none can appear here.
+func mergeResults(terms []*entrypoint.Termination, spec *v1.TaskSpec) ([]v1.TaskRunResult, error) {
 	raw := map[string]string{}
-	for _, t := range terms {
+	fromStep := map[string]map[string]string{}
+	for i, t := range terms {
 		if t == nil {
 			continue
 		}
 		for k, v := range t.Results {
 			raw[k] = v
+		}
+		if i < len(spec.Steps) && t.StepResults != nil {
+			fromStep[spec.Steps[i].Name] = t.StepResults
+		}
+	}
+	declared := spec.Results
+	for _, d := range declared {
+		if d.Value == nil {
+			continue
+		}
+		if step, res, ok := entrypoint.ParseStepRef(d.Value.StringVal); ok {
+			if v, ok := fromStep[step][res]; ok {
+				raw[d.Name] = v
+			}
 		}
 	}
 	var out []v1.TaskRunResult

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1alpha1"
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -20,21 +21,31 @@ type object interface {
 	apis.Convertible
 }
 
-// kind is one served kind: its names and its v1 and v1beta1 constructors.
+// kind is one served kind: its names, its storage ("hub") version, and a
+// constructor per served version.
 type kind struct {
 	name, plural string
-	v1, v1beta1  func() object
+	hub          string
+	versions     map[string]func() object
 }
 
 // Group is the API group served.
 const Group = "tekton.dev"
 
-// kinds are the served kinds. v1 is the storage version.
+// kinds are the served kinds, as Tekton serves them: v1 stored and v1beta1
+// converted for the four core kinds; StepActions stored as v1beta1 and
+// converted from v1alpha1.
 var kinds = []kind{
-	{"Task", "tasks", func() object { return &v1.Task{} }, func() object { return &v1beta1.Task{} }},
-	{"TaskRun", "taskruns", func() object { return &v1.TaskRun{} }, func() object { return &v1beta1.TaskRun{} }},
-	{"Pipeline", "pipelines", func() object { return &v1.Pipeline{} }, func() object { return &v1beta1.Pipeline{} }},
-	{"PipelineRun", "pipelineruns", func() object { return &v1.PipelineRun{} }, func() object { return &v1beta1.PipelineRun{} }},
+	{"Task", "tasks", "v1", map[string]func() object{
+		"v1": func() object { return &v1.Task{} }, "v1beta1": func() object { return &v1beta1.Task{} }}},
+	{"TaskRun", "taskruns", "v1", map[string]func() object{
+		"v1": func() object { return &v1.TaskRun{} }, "v1beta1": func() object { return &v1beta1.TaskRun{} }}},
+	{"Pipeline", "pipelines", "v1", map[string]func() object{
+		"v1": func() object { return &v1.Pipeline{} }, "v1beta1": func() object { return &v1beta1.Pipeline{} }}},
+	{"PipelineRun", "pipelineruns", "v1", map[string]func() object{
+		"v1": func() object { return &v1.PipelineRun{} }, "v1beta1": func() object { return &v1beta1.PipelineRun{} }}},
+	{"StepAction", "stepactions", "v1beta1", map[string]func() object{
+		"v1beta1": func() object { return &v1beta1.StepAction{} }, "v1alpha1": func() object { return &v1alpha1.StepAction{} }}},
 }
 
 func kindNamed(name string) (kind, bool) {
@@ -49,33 +60,40 @@ func kindNamed(name string) (kind, bool) {
 // newObject returns an empty object of gvk.
 func newObject(gvk schema.GroupVersionKind) (object, error) {
 	k, ok := kindNamed(gvk.Kind)
-	switch {
-	case !ok || gvk.Group != Group:
+	if !ok || gvk.Group != Group {
 		return nil, fmt.Errorf("unhandled kind: %v", gvk)
-	case gvk.Version == "v1":
-		return k.v1(), nil
-	case gvk.Version == "v1beta1":
-		return k.v1beta1(), nil
 	}
-	return nil, fmt.Errorf("unhandled kind: %v", gvk)
+	mk, ok := k.versions[gvk.Version]
+	if !ok {
+		return nil, fmt.Errorf("unhandled kind: %v", gvk)
+	}
+	return mk(), nil
 }
 
-// convert turns in (of gvk) into version to, with Tekton's conversions.
+// convert turns in (of gvk) into version to, through the kind's hub
+// version, with Tekton's conversions.
 func convert(ctx context.Context, in object, gvk schema.GroupVersionKind, to string) (object, error) {
-	k, _ := kindNamed(gvk.Kind)
-	var out object
-	var err error
-	switch {
-	case gvk.Version == to:
+	if gvk.Version == to {
 		return in, nil
-	case gvk.Version == "v1beta1" && to == "v1":
-		out = k.v1()
-		err = in.ConvertTo(ctx, out)
-	case gvk.Version == "v1" && to == "v1beta1":
-		out = k.v1beta1()
-		err = out.ConvertFrom(ctx, in)
-	default:
+	}
+	k, _ := kindNamed(gvk.Kind)
+	mk, ok := k.versions[to]
+	if !ok {
 		return nil, fmt.Errorf("cannot convert %s from %s to %s", gvk.Kind, gvk.Version, to)
+	}
+	out := mk()
+	var err error
+	if to == k.hub {
+		err = in.ConvertTo(ctx, out)
+	} else {
+		hub := in
+		if gvk.Version != k.hub {
+			hub = k.versions[k.hub]()
+			err = in.ConvertTo(ctx, hub)
+		}
+		if err == nil {
+			err = out.ConvertFrom(ctx, hub)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("converting %s from %s to %s: %w", gvk.Kind, gvk.Version, to, err)

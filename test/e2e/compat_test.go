@@ -278,3 +278,93 @@ spec:
 	tr := e.waitTaskRunDone("trprop", 2*time.Minute)
 	wantCondition(t, tr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
 }
+
+// The "done when" PipelineRun of issue 10: a v1 PipelineRun whose embedded
+// Task uses StepActions (a v1beta1 and a v1alpha1 one, with params and a
+// step result, also as a task result), a param propagated from the
+// PipelineRun into a StepAction's params, and the exit code of a step that
+// failed with onError: continue.
+func TestStepActionsPropagationExitCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.apply(`
+apiVersion: tekton.dev/v1beta1
+kind: StepAction
+metadata: {name: greet}
+spec:
+  params:
+  - {name: name, default: world}
+  results:
+  - {name: greeting}
+  image: busybox
+  env: [{name: NAME, value: $(params.name)}]
+  script: printf 'hello %s' "$NAME" > $(step.results.greeting.path)
+`, &v1beta1.StepAction{})
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal([]byte(`
+apiVersion: tekton.dev/v1alpha1
+kind: StepAction
+metadata: {name: shout}
+spec:
+  params: [{name: text}]
+  image: busybox
+  env: [{name: TEXT, value: $(params.text)}]
+  script: |
+    echo "$TEXT" | tr a-z A-Z
+`), &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	u.SetNamespace(e.ns)
+	if err := e.c.Create(context.Background(), u); err != nil {
+		t.Fatalf("creating a v1alpha1 StepAction: %v", err)
+	}
+	e.apply(`
+metadata: {name: sa}
+spec:
+  params: [{name: who, value: slipway}]
+  pipelineSpec:
+    params: [{name: who}]
+    results: [{name: greeting, value: $(tasks.t.results.greeting)}]
+    tasks:
+    - name: t
+      taskSpec:
+        results:
+        - {name: greeting, value: $(steps.greet.results.greeting)}
+        steps:
+        - name: greet
+          ref: {name: greet}
+          params: [{name: name, value: $(params.who)}]
+        - name: fail
+          image: busybox
+          onError: continue
+          script: exit 2
+        - name: check
+          image: busybox
+          env: [{name: GREETING, value: $(steps.greet.results.greeting)}]
+          script: |
+            test "$(cat $(steps.step-fail.exitCode.path))" = 2
+            test "$GREETING" = "hello slipway"
+        - name: shout
+          ref: {name: shout}
+          params: [{name: text, value: $(steps.greet.results.greeting)}]
+`, &pipelinev1.PipelineRun{})
+	pr := e.waitPipelineRunDone("sa", 2*time.Minute)
+	wantCondition(t, pr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+	if len(pr.Status.Results) != 1 || pr.Status.Results[0].Value.StringVal != "hello slipway" {
+		t.Errorf("pipeline results = %+v, want greeting=hello slipway", pr.Status.Results)
+	}
+	tr := e.waitTaskRunDone("sa-t", time.Minute)
+	if got := e.logs(tr.Status.PodName, "step-shout"); !strings.Contains(got, "HELLO SLIPWAY") {
+		t.Errorf("shout logs = %q", got)
+	}
+	if s := tr.Status.Steps[0]; len(s.Results) != 1 || s.Results[0].Value.StringVal != "hello slipway" {
+		t.Errorf("step greet results = %+v", s.Results)
+	}
+	got := map[string]string{}
+	for _, r := range tr.Status.Results {
+		got[r.Name] = r.Value.StringVal
+	}
+	if got["greeting"] != "hello slipway" {
+		t.Errorf("task results = %v, want greeting from a step result", got)
+	}
+}
