@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
@@ -68,6 +69,10 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers), pipeline.WithRecorder(sink))
 	if err != nil {
 		return err
+	}
+	reporter := cluster.NewReporter(mgr.GetClient(), o.Namespace, sink, ctrl.Log.WithName("config"), 10*time.Second)
+	if err := mgr.Add(reporter); err != nil {
+		return fmt.Errorf("adding the configuration reporter: %w", err)
 	}
 	if o.WebhookPort == 0 {
 		return nil

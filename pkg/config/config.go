@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	tektonconfig "github.com/tektoncd/pipeline/pkg/apis/config"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -55,6 +56,39 @@ type Config struct {
 	InsecureRegistries []string
 	// MaxMatrixCombinations bounds a matrix fan-out.
 	MaxMatrixCombinations int
+	// Unimplemented lists the settings of Tekton's ConfigMaps that Slipway
+	// does not honour, in words (reported once, never silently ignored).
+	Unimplemented []string
+	// TektonConfig is Tekton's configuration from its ConfigMaps (nil: defaults).
+	TektonConfig *tektonconfig.Config
+}
+
+// FromConfigMaps reads Slipway's ConfigMap and Tekton's feature-flags and
+// config-defaults over the defaults. Tekton's default timeout, service
+// account and matrix limit apply unless Slipway's ConfigMap sets its own
+// (default-timeout, default-service-account, max-matrix-combinations),
+// which win: default-timeout takes any duration, not only whole minutes.
+func FromConfigMaps(cm *corev1.ConfigMap, t TektonConfigMaps) (*Config, error) {
+	c, err := FromConfigMap(cm)
+	if err != nil {
+		return nil, err
+	}
+	tc, notes, err := parseTekton(t)
+	if err != nil {
+		return nil, err
+	}
+	own := data(cm)
+	if _, ok := own[keyDefaultTimeout]; !ok {
+		c.DefaultTimeout = time.Duration(tc.Defaults.DefaultTimeoutMinutes) * time.Minute
+	}
+	if _, ok := own[keyDefaultServiceAccount]; !ok {
+		c.DefaultServiceAccount = tc.Defaults.DefaultServiceAccount
+	}
+	if _, ok := own[keyMaxMatrixCombinations]; !ok {
+		c.MaxMatrixCombinations = tc.Defaults.DefaultMaxMatrixCombinationsCount
+	}
+	c.TektonConfig, c.Unimplemented = tc, notes
+	return c, nil
 }
 
 // Default returns the configuration used when the ConfigMap is absent.

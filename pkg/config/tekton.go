@@ -2,16 +2,136 @@ package config
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
 
 	tektonconfig "github.com/tektoncd/pipeline/pkg/apis/config"
+	corev1 "k8s.io/api/core/v1"
 )
 
-// Tekton returns ctx carrying the settings that Tekton's SetDefaults and
-// Validate read from a context, taken from c, so that Tekton's code and
-// Slipway's agree (the matrix limit, the default service account and
-// timeout). It is the only place that builds Tekton's context config.
+// Tekton's ConfigMaps, read from the controller's namespace with Tekton's
+// own parsers.
+const (
+	FeatureFlagsName = "feature-flags"
+	DefaultsName     = "config-defaults"
+)
+
+// Keys of Tekton's ConfigMaps that Slipway honours. Any other key of
+// Tekton's that is set to something other than Tekton's default is
+// reported (Unimplemented), never silently ignored.
+var (
+	honouredFeatureFlags = map[string]bool{
+		// Validation and defaulting read these from the context.
+		"enable-api-fields": true, "enable-param-enum": true, "enable-step-actions": true,
+		"enable-concise-resolver-syntax": true, "disable-inline-spec": true,
+		// Slipway never deletes a pod (docs/design.md D4): it behaves as
+		// keep-pod-on-cancel: true whatever the value.
+		"keep-pod-on-cancel": true,
+		// Sidecars are always native sidecars (D2).
+		"enable-kubernetes-sidecar": true,
+	}
+	honouredDefaults = map[string]bool{
+		"default-timeout-minutes": true, "default-service-account": true,
+		"default-managed-by-label-value": true, "default-pod-template": true,
+		"default-max-matrix-combinations-count": true,
+	}
+	// Every key Tekton v1.15 reads, so that a typo is reported too.
+	tektonFeatureFlagKeys = []string{"await-sidecar-readiness", "coschedule", "disable-creds-init",
+		"disable-inline-spec", "enable-api-fields", "enable-artifacts", "enable-cel-in-whenexpression",
+		"enable-concise-resolver-syntax", "enable-kubernetes-sidecar", "enable-param-enum",
+		"enable-provenance-in-status", "enable-step-actions", "enable-tekton-oci-bundles",
+		"enable-termination-message-compression", "enable-wait-exponential-backoff",
+		"enforce-nonfalsifiability", "keep-pod-on-cancel", "max-result-size",
+		"require-git-ssh-secret-known-hosts", "results-from",
+		"running-in-environment-with-injected-sidecars", "send-cloudevents-for-runs",
+		"set-security-context", "set-security-context-read-only-root-filesystem",
+		"trusted-resources-verification-no-match-policy"}
+	tektonDefaultsKeys = []string{"default-timeout-minutes", "default-service-account",
+		"default-managed-by-label-value", "default-pod-template", "default-affinity-assistant-pod-template",
+		"default-cloud-events-sink", "default-task-run-workspace-binding",
+		"default-max-matrix-combinations-count", "default-forbidden-env", "default-resolver-type",
+		"default-container-resource-requirements", "default-imagepullbackoff-timeout",
+		"default-create-container-error-timeout", "default-maximum-resolution-timeout",
+		"default-sidecar-log-polling-interval", "default-step-ref-concurrency-limit"}
+)
+
+// TektonConfigMaps are Tekton's two ConfigMaps; either may be nil (absent).
+type TektonConfigMaps struct {
+	FeatureFlags, Defaults *corev1.ConfigMap
+}
+
+// parseTekton reads Tekton's ConfigMaps with Tekton's parsers and lists
+// what Slipway does not implement.
+func parseTekton(m TektonConfigMaps) (*tektonconfig.Config, []string, error) {
+	ff, err := tektonconfig.NewFeatureFlagsFromMap(data(m.FeatureFlags))
+	if err != nil {
+		return nil, nil, fmt.Errorf("ConfigMap %s: %w", FeatureFlagsName, err)
+	}
+	d, err := tektonconfig.NewDefaultsFromMap(data(m.Defaults))
+	if err != nil {
+		return nil, nil, fmt.Errorf("ConfigMap %s: %w", DefaultsName, err)
+	}
+	notes := unimplemented(FeatureFlagsName, data(m.FeatureFlags), tektonFeatureFlagKeys, honouredFeatureFlags,
+		func(k, v string) bool {
+			p, err := tektonconfig.NewFeatureFlagsFromMap(map[string]string{k: v})
+			return err == nil && reflect.DeepEqual(p, tektonconfig.DefaultFeatureFlags.DeepCopy())
+		})
+	notes = append(notes, unimplemented(DefaultsName, data(m.Defaults), tektonDefaultsKeys, honouredDefaults,
+		func(k, v string) bool {
+			p, err := tektonconfig.NewDefaultsFromMap(map[string]string{k: v})
+			def, _ := tektonconfig.NewDefaultsFromMap(nil)
+			return err == nil && reflect.DeepEqual(p, def)
+		})...)
+	sort.Strings(notes)
+	return &tektonconfig.Config{FeatureFlags: ff, Defaults: d}, notes, nil
+}
+
+// unimplemented lists the keys of data that Slipway does not honour and
+// that are not at Tekton's default (isDefault), and keys Tekton does not
+// know at all. Keys starting with "_" (Tekton's _example) are skipped.
+func unimplemented(cm string, data map[string]string, known []string, honoured map[string]bool, isDefault func(k, v string) bool) []string {
+	var out []string
+	for k, v := range data {
+		switch {
+		case strings.HasPrefix(k, "_") || honoured[k]:
+		case !contains(known, k):
+			out = append(out, fmt.Sprintf("%s: %q is not a key Tekton or Slipway knows (ignored)", cm, k))
+		case !isDefault(k, v):
+			out = append(out, fmt.Sprintf("%s: %s=%q is not implemented by Slipway (it behaves as with Tekton's default)", cm, k, v))
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func data(cm *corev1.ConfigMap) map[string]string {
+	if cm == nil {
+		return nil
+	}
+	return cm.Data
+}
+
+// Tekton returns ctx carrying Tekton's configuration as read from its
+// ConfigMaps, with the defaults Slipway's own keys override, so that
+// Tekton's SetDefaults and Validate and Slipway agree (the feature gates,
+// the matrix limit, the default service account and timeout). It is the
+// only place that builds Tekton's context config.
 func (c *Config) Tekton(ctx context.Context) context.Context {
-	tc := *tektonconfig.FromContextOrDefaults(ctx)
+	base := c.TektonConfig
+	if base == nil {
+		base = tektonconfig.FromContextOrDefaults(ctx)
+	}
+	tc := *base
 	d := *tc.Defaults
 	d.DefaultMaxMatrixCombinationsCount = c.MaxMatrixCombinations
 	// Tekton counts whole minutes; defaults.Apply sets the exact duration

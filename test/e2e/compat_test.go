@@ -10,6 +10,7 @@ import (
 
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
@@ -367,4 +368,69 @@ spec:
 	if got["greeting"] != "hello slipway" {
 		t.Errorf("task results = %v, want greeting from a step result", got)
 	}
+}
+
+// Tekton's feature-flags ConfigMap is read live: with enable-api-fields
+// alpha, an alpha field (a step's stdoutConfig) is accepted and works; a
+// setting Slipway does not implement is reported as an event on the
+// ConfigMap. Not parallel: it changes cluster-wide settings, and restores them.
+func TestFeatureFlagsLive(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	key := types.NamespacedName{Namespace: "slipway", Name: "feature-flags"}
+	var ff corev1.ConfigMap
+	if err := e.c.Get(ctx, key, &ff); err != nil {
+		t.Fatal(err)
+	}
+	orig := ff.DeepCopy()
+	t.Cleanup(func() {
+		var cur corev1.ConfigMap
+		if err := e.c.Get(ctx, key, &cur); err == nil {
+			cur.Data = orig.Data
+			_ = e.c.Update(ctx, &cur)
+		}
+	})
+	ff.Data["enable-api-fields"] = "alpha"
+	ff.Data["results-from"] = "sidecar-logs"
+	if err := e.c.Update(ctx, &ff); err != nil {
+		t.Fatal(err)
+	}
+	doc := `
+metadata: {name: out}
+spec:
+  taskSpec:
+    results: [{name: said}]
+    steps:
+    - name: say
+      image: busybox
+      stdoutConfig: {path: $(results.said.path)}
+      script: printf said
+`
+	// The webhook reads the ConfigMap from its cache: retry until it sees alpha.
+	e.waitFor("the webhook to allow alpha fields", 30*time.Second, func(ctx context.Context) (bool, error) {
+		tr := &pipelinev1.TaskRun{}
+		if err := yaml.UnmarshalStrict([]byte(doc), tr); err != nil {
+			return false, err
+		}
+		tr.Namespace = e.ns
+		err := e.c.Create(ctx, tr)
+		return err == nil, nil
+	})
+	tr := e.waitTaskRunDone("out", 2*time.Minute)
+	wantCondition(t, tr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+	if len(tr.Status.Results) != 1 || tr.Status.Results[0].Value.StringVal != "said" {
+		t.Errorf("results = %+v, want said from stdoutConfig", tr.Status.Results)
+	}
+	e.waitFor("a NotImplemented event on feature-flags", 90*time.Second, func(ctx context.Context) (bool, error) {
+		evs, err := e.kube.EventsV1().Events("slipway").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for _, ev := range evs.Items {
+			if ev.Regarding.Name == "feature-flags" && ev.Reason == "NotImplemented" && strings.Contains(ev.Note, "results-from") {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 }
