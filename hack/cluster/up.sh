@@ -132,6 +132,14 @@ start_node() {
     --hostname-override="$NODE" --v=1
 }
 
+# apply_cluster_objects: the default StorageClass, and RBAC that lets the
+# kubelet read what a new pod needs without waiting for the Node authorizer's
+# graph (see etc/node-rbac.yaml). Also run on an already running cluster.
+apply_cluster_objects() {
+  kubectl apply -f "$SLIPWAY_ROOT/hack/cluster/etc/storageclass.yaml" \
+    -f "$SLIPWAY_ROOT/hack/cluster/etc/node-rbac.yaml" >/dev/null
+}
+
 wait_ready() {
   wait_for controller-manager 60 curl -sfk https://127.0.0.1:10257/healthz
   wait_for scheduler 60 curl -sfk https://127.0.0.1:10259/healthz
@@ -139,7 +147,7 @@ wait_ready() {
   wait_for kube-proxy 60 curl -sf http://127.0.0.1:10256/healthz
   wait_for "node $NODE" 60 kubectl get node "$NODE"
   wait_for "node Ready" 120 kubectl wait --for=condition=Ready "node/$NODE" --timeout=2s
-  kubectl apply -f "$SLIPWAY_ROOT/hack/cluster/etc/storageclass.yaml" >/dev/null
+  apply_cluster_objects
   # Pods cannot be created in a namespace before its ServiceAccount exists.
   wait_for "default ServiceAccount" 60 kubectl -n default get serviceaccount default
 }
@@ -148,7 +156,11 @@ main() {
   [[ $EUID -eq 0 ]] || die "must run as root (containerd, kubelet, iptables)"
   [[ -x $K8S_BIN/kubelet && -x $TOOLS_BIN/registry ]] || die "run hack/prepare.sh first"
   mkdir -p "$STATE"/{logs,run,etc} "$STATE"/var/lib/{etcd,kubelet,cni/networks} "$STATE/var/log/pods"
-  if cluster_ready; then log "cluster already running"; return; fi
+  if cluster_ready; then
+    apply_cluster_objects
+    log "cluster already running"
+    return
+  fi
   local t0; t0=$(date +%s.%N)
   host_setup
   render_configs
