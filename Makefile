@@ -7,7 +7,8 @@
 #   make kubeconfig  print the admin kubeconfig path (last line)
 #   make demo        examples/taskrun-hello.yaml with its logs, then source to
 #                    URL: the sample app v1, a v2 canary, promotion (URL + page)
-#   make test        unit + integration tests (envtest)
+#   make test        lint (gofmt, vet, staticcheck, hack/lint), then unit +
+#                    integration tests (envtest)
 #   make e2e         make up, then the e2e suite against the cluster
 #   make bench       make up, then the benchmarks (test/bench)
 #   make ci          test + e2e (what .ci/run runs)
@@ -20,7 +21,7 @@ KUBECONFIG_PATH := $(STATE)/etc/admin.kubeconfig
 GO_TEST_FLAGS ?=
 E2E_TIMEOUT ?= 30m
 
-.PHONY: up down kubeconfig demo test e2e bench ci check prepare cluster images deploy gitserver knative catalog
+.PHONY: up down kubeconfig demo test lint e2e bench ci check prepare cluster images deploy gitserver knative catalog
 
 up:
 	hack/up.sh
@@ -56,8 +57,12 @@ knative:
 catalog:
 	hack/catalog.sh
 
-test:
+test: lint
 	KUBEBUILDER_ASSETS=$$(hack/envtest-assets.sh) go test $(GO_TEST_FLAGS) ./...
+
+# gofmt, go vet, staticcheck (pinned) and hack/lint (function length, log keys).
+lint:
+	hack/lint.sh
 
 e2e: up
 	@if [[ -d test/e2e ]]; then \

@@ -160,12 +160,11 @@ spec:
 	if err := itest.client.Get(ctx, types.NamespacedName{Namespace: "default", Name: "beta"}, u); err != nil {
 		t.Fatal(err)
 	}
-	cpu, _, _ := unstructured.NestedString(u.Object, "spec", "steps", "0", "resources", "requests", "cpu")
 	steps, _, _ := unstructured.NestedSlice(u.Object, "spec", "steps")
 	if len(steps) != 1 {
 		t.Fatalf("v1beta1 steps = %v", steps)
 	}
-	if cpu, _, _ = unstructured.NestedString(steps[0].(map[string]any), "resources", "requests", "cpu"); cpu != "10m" {
+	if cpu, _, _ := unstructured.NestedString(steps[0].(map[string]any), "resources", "requests", "cpu"); cpu != "10m" {
 		t.Errorf("v1beta1 step resources cpu = %q, want 10m (object %v)", cpu, u.Object["spec"])
 	}
 	list := &unstructured.UnstructuredList{}

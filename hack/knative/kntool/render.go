@@ -136,8 +136,8 @@ func Render(files []string, s Settings) ([]map[string]interface{}, error) {
 func Adapt(stream []byte, s Settings) ([]map[string]interface{}, error) {
 	var missing error
 	stream = koRef.ReplaceAllFunc(stream, func(m []byte) []byte {
-		name := string(koRef.FindSubmatch(m)[1])
-		if ref, ok := s.Images[name]; ok {
+		sub := koRef.FindSubmatch(m)[1]
+		if ref, ok := s.Images[string(sub)]; ok {
 			return []byte(ref)
 		}
 		missing = fmt.Errorf("no image for %s", m)

@@ -71,9 +71,7 @@ func (e *evaluation) count() counts {
 func (e *evaluation) plan() Plan {
 	p := Plan{Cancel: e.cancels, FinallyStarted: len(e.finally) > 0 && e.tasksTerminal()}
 	for _, ts := range e.all() {
-		for _, l := range ts.launches {
-			p.Create = append(p.Create, l)
-		}
+		p.Create = append(p.Create, ts.launches...)
 		for _, n := range ts.names {
 			p.ChildReferences = append(p.ChildReferences, childRef(ts, n))
 		}
