@@ -84,6 +84,9 @@ func MakeTaskRun(pr *v1.PipelineRun, pt v1.PipelineTask, opts TaskRunOptions) (*
 	}
 	if pt.TaskRef != nil {
 		tr.Spec.TaskRef = pt.TaskRef.DeepCopy()
+		if pt.TaskRef.Resolver == "" && (pt.TaskRef.Kind == "" || pt.TaskRef.Kind == v1.NamespacedTaskKind) {
+			PropagateRefMetadata(&tr.ObjectMeta, LabelTask, pt.TaskRef.Name, nil)
+		}
 	} else {
 		spec := pt.TaskSpec.TaskSpec.DeepCopy()
 		tr.Spec.TaskSpec = spec

@@ -54,6 +54,7 @@ func TestMakeTaskRun(t *testing.T) {
 		opts: resources.TaskRunOptions{Name: "run-build", PipelineName: "p", Timeout: timeout, ClaimNames: map[string]string{"scratch": "pvc-1"}},
 		want: func(tr *v1.TaskRun) {
 			tr.Spec.TaskRef = &v1.TaskRef{Name: "kaniko"}
+			tr.Labels["tekton.dev/task"] = "kaniko" // as Tekton labels its TaskRuns
 			tr.Spec.Retries = 2
 			tr.Spec.Timeout = timeout
 			tr.Spec.Params = v1.Params{{Name: "x", Value: *v1.NewStructuredValues("1")}}

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 	sigsjson "sigs.k8s.io/json"
 
@@ -25,11 +26,16 @@ type ConfigSource func(ctx context.Context) (*config.Config, error)
 // "validation failed: ..."), so what Tekton refuses reads the same here.
 type Admission struct {
 	config ConfigSource
+	// reader (the controller's cache) and then apiReader read the Tasks
+	// and Pipelines that runs reference; nil skips their metadata.
+	reader, apiReader client.Reader
 }
 
-// NewAdmission returns an Admission reading its Config from source.
-func NewAdmission(source ConfigSource) *Admission {
-	return &Admission{config: source}
+// NewAdmission returns an Admission reading its Config from source and
+// referenced Tasks and Pipelines through reader, then apiReader (either
+// may be nil).
+func NewAdmission(source ConfigSource, reader, apiReader client.Reader) *Admission {
+	return &Admission{config: source, reader: reader, apiReader: apiReader}
 }
 
 // Default decodes the object strictly and answers with a patch that sets
@@ -47,6 +53,9 @@ func (a *Admission) Default(ctx context.Context, req admission.Request) admissio
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	defaults.Apply(ctx, cfg, obj)
+	if req.Operation == admissionv1.Create {
+		a.propagateMetadata(ctx, obj)
+	}
 	out, err := json.Marshal(obj)
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("encoding defaulted object: %w", err))

@@ -97,7 +97,7 @@ spec:
 `,
 		want: "mutation failed: cannot decode incoming new object: json: cannot unmarshal bool into Go struct field",
 	}}
-	a := NewAdmission(fixedConfig(config.Default()))
+	a := NewAdmission(fixedConfig(config.Default()), nil, nil)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -124,7 +124,7 @@ func TestDefaultPatches(t *testing.T) {
 	cfg := config.Default()
 	cfg.DefaultTimeout = 90 * time.Second
 	cfg.DefaultServiceAccount = "builder"
-	a := NewAdmission(fixedConfig(cfg))
+	a := NewAdmission(fixedConfig(cfg), nil, nil)
 	for _, op := range []admissionv1.Operation{admissionv1.Create, admissionv1.Update} {
 		resp := a.Default(context.Background(), request(t, op, validTaskRun))
 		if !resp.Allowed {
@@ -177,7 +177,7 @@ spec:
   - {name: b, taskRef: {name: t}, runAfter: [a]}
 `, want: "validation failed: invalid value: cycle detected"},
 	}
-	a := NewAdmission(fixedConfig(config.Default()))
+	a := NewAdmission(fixedConfig(config.Default()), nil, nil)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -200,7 +200,7 @@ spec:
 
 func TestDeleteAllowed(t *testing.T) {
 	t.Parallel()
-	a := NewAdmission(fixedConfig(config.Default()))
+	a := NewAdmission(fixedConfig(config.Default()), nil, nil)
 	req := request(t, admissionv1.Delete, validTaskRun)
 	for name, h := range map[string]func(context.Context, admission.Request) admission.Response{"default": a.Default, "validate": a.Validate} {
 		if resp := h(context.Background(), req); !resp.Allowed {

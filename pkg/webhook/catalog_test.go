@@ -153,7 +153,7 @@ func TestCatalogConformance(t *testing.T) {
 		t.Errorf("corpus too small: %d files, kinds %v", len(files), count)
 	}
 
-	a := NewAdmission(fixedConfig(config.Default()))
+	a := NewAdmission(fixedConfig(config.Default()), nil, nil)
 	for _, f := range files {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
@@ -265,7 +265,7 @@ func TestCatalogTyposRefused(t *testing.T) {
 		},
 		want: `unknown field "spec.finaly"`,
 	}}
-	a := NewAdmission(fixedConfig(config.Default()))
+	a := NewAdmission(fixedConfig(config.Default()), nil, nil)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

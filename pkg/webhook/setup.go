@@ -72,7 +72,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		Port: o.Port, Host: o.Host,
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.GetCertificate = rot.GetCertificate }},
 	})
-	a := NewAdmission(o.Config)
+	a := NewAdmission(o.Config, mgr.GetClient(), mgr.GetAPIReader())
 	srv.Register(PathDefault, &admission.Webhook{Handler: admission.HandlerFunc(a.Default)})
 	srv.Register(PathValidate, &admission.Webhook{Handler: admission.HandlerFunc(a.Validate)})
 	srv.Register(PathConvert, Converter{})

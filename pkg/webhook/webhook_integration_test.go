@@ -234,3 +234,60 @@ func TestIntegrationSecondReplica(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A run gets the labels Tekton puts on it: tekton.dev/task (or
+// tekton.dev/pipeline) and the referenced object's labels and annotations,
+// under the run's own.
+func TestIntegrationRunMetadata(t *testing.T) {
+	maybeSkip(t)
+	t.Parallel()
+	ctx := context.Background()
+	for _, doc := range []string{`
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: labelled
+  labels: {app.kubernetes.io/version: "0.9", team: task}
+  annotations: {tekton.dev/displayName: Labelled}
+spec:
+  steps: [{name: s, image: busybox, script: "true"}]
+`, `
+apiVersion: tekton.dev/v1beta1
+kind: TaskRun
+metadata: {name: labelled-run, labels: {team: run}}
+spec:
+  taskRef: {name: labelled}
+`, `
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: embedded-run}
+spec:
+  pipelineSpec:
+    tasks: [{name: a, taskRef: {name: labelled}}]
+`} {
+		if _, err := create(t, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := &v1.TaskRun{}
+	if err := itest.client.Get(ctx, types.NamespacedName{Namespace: "default", Name: "labelled-run"}, tr); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"tekton.dev/task": "labelled", "app.kubernetes.io/version": "0.9", "team": "run",
+		"app.kubernetes.io/managed-by": "tekton-pipelines"}
+	for k, v := range want {
+		if tr.Labels[k] != v {
+			t.Errorf("TaskRun label %s = %q, want %q (all: %v)", k, tr.Labels[k], v, tr.Labels)
+		}
+	}
+	if tr.Annotations["tekton.dev/displayName"] != "Labelled" {
+		t.Errorf("TaskRun annotations = %v, want the Task's", tr.Annotations)
+	}
+	pr := &v1.PipelineRun{}
+	if err := itest.client.Get(ctx, types.NamespacedName{Namespace: "default", Name: "embedded-run"}, pr); err != nil {
+		t.Fatal(err)
+	}
+	if pr.Labels["tekton.dev/pipeline"] != "embedded-run" {
+		t.Errorf("PipelineRun labels = %v, want tekton.dev/pipeline=embedded-run", pr.Labels)
+	}
+}
