@@ -9,7 +9,8 @@
 #                    URL: the sample app v1, a v2 canary, promotion (URL + page)
 #   make test        lint (gofmt, vet, staticcheck, hack/lint), then unit +
 #                    integration tests (envtest)
-#   make e2e         make up, then the e2e suite against the cluster
+#   make e2e         make up, then the e2e and conformance suites against the
+#                    cluster
 #   make bench       make up, then the benchmarks (test/bench)
 #   make ci          test + e2e (what .ci/run runs)
 SHELL := /bin/bash
@@ -66,7 +67,7 @@ lint:
 
 e2e: up
 	@if [[ -d test/e2e ]]; then \
-	  KUBECONFIG=$(KUBECONFIG_PATH) go test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) $(GO_TEST_FLAGS) ./test/e2e/...; \
+	  KUBECONFIG=$(KUBECONFIG_PATH) go test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) $(GO_TEST_FLAGS) ./test/e2e/... ./test/conformance/...; \
 	else \
 	  echo "test/e2e does not exist yet: no e2e tests to run"; \
 	fi

@@ -28,7 +28,9 @@ func validate(ctx context.Context, rn *run) error {
 	if rn.tr.Status.PodName != "" || rn.cached != nil {
 		return nil // validated by the pass that made the pod
 	}
-	if err := d.Validate(ctx); err != nil {
+	// On a copy: Tekton's TaskRun validation writes object param defaults
+	// into the given values' maps, which would override the run's keys.
+	if err := d.DeepCopy().Validate(ctx); err != nil {
 		return fmt.Errorf("invalid TaskRun: %w", err)
 	}
 	// An embedded taskSpec was validated with the TaskRun just above.
