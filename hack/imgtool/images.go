@@ -69,7 +69,25 @@ func goBinImage(pkg string) (v1.Image, error) {
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("go build %s: %w", pkg, err)
 	}
-	target := "/usr/local/bin/" + path.Base(strings.TrimSuffix(pkg, "/"))
+	return binaryImage(bin, path.Base(strings.TrimSuffix(pkg, "/")))
+}
+
+// binImage makes the prebuilt static binary file the image's ENTRYPOINT at
+// /usr/local/bin/<its file name> (for binaries built in their own module and
+// cached, such as CoreDNS).
+func binImage(file string) (v1.Image, error) {
+	if file == "" {
+		return nil, fmt.Errorf("-bin is required")
+	}
+	if _, err := os.Stat(file); err != nil {
+		return nil, err
+	}
+	return binaryImage(file, filepath.Base(file))
+}
+
+// binaryImage is the common files plus bin at /usr/local/bin/name, the ENTRYPOINT.
+func binaryImage(bin, name string) (v1.Image, error) {
+	target := "/usr/local/bin/" + name
 	t := commonFiles()
 	t[target] = layer.Entry{From: bin, Mode: 0o755}
 	return image(t, []string{target}, nil)

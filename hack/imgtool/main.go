@@ -3,6 +3,7 @@
 //
 //	imgtool base  -tag REF [-tag REF...]            busybox + bash base image
 //	imgtool gobin -pkg PKG -tag REF [-tag REF...]   static Go binary as ENTRYPOINT
+//	imgtool bin   -bin FILE -tag REF [-tag REF...]  prebuilt static binary as ENTRYPOINT
 //
 // Each pushes to every -tag (plain HTTP allowed) and prints REF@sha256:DIGEST,
 // one per line. With -o FILE the image is written as a docker-archive tarball
@@ -26,7 +27,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("imgtool: ")
 	if len(os.Args) < 2 {
-		log.Fatal("usage: imgtool base|gobin [flags]")
+		log.Fatal("usage: imgtool base|gobin|bin [flags]")
 	}
 	if err := run(os.Args[1], os.Args[2:]); err != nil {
 		log.Fatal(err)
@@ -45,6 +46,7 @@ func run(cmd string, args []string) error {
 	fs.Var(&refs, "tag", "image reference to push (repeatable)")
 	out := fs.String("o", "", "write a docker-archive tarball instead of pushing")
 	pkg := fs.String("pkg", "", "gobin: Go package path of the main package")
+	bin := fs.String("bin", "", "bin: path of a prebuilt static binary")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,8 +60,10 @@ func run(cmd string, args []string) error {
 		img, err = baseImage()
 	case "gobin":
 		img, err = goBinImage(*pkg)
+	case "bin":
+		img, err = binImage(*bin)
 	default:
-		return fmt.Errorf("unknown command %q (want base or gobin)", cmd)
+		return fmt.Errorf("unknown command %q (want base, gobin or bin)", cmd)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
