@@ -10,6 +10,9 @@ K8S_VERSION=v1.32.5
 K8S_BIN=$CACHE/k8s-$K8S_VERSION/bin
 TOOLS_BIN=$CACHE/bin
 REGISTRY_PORT=5000
+# The cluster DNS Service (hack/coredns), the kubelet's clusterDNS. Fixed, in
+# the static band of the 10.96.0.0/24 service range that auto-allocation avoids.
+CLUSTER_DNS_IP=10.96.0.10
 export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
