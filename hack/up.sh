@@ -1,6 +1,7 @@
 #!/bin/bash
-# `make up`: prepare (cached), start the cluster (if not running), build and
-# push images (kaniko's included), deploy Slipway, start the test git server,
+# `make up`: prepare (cached), start the cluster (if not running), install
+# the cluster DNS (CoreDNS, cached), build and push images (kaniko's
+# included), deploy Slipway, start the test git server,
 # install Knative Serving with the test ingress, and the catalog. Prints the
 # time of each phase. Slipway is deployed before Knative, so TaskRuns work
 # even when Knative is slow to come up (or skipped with SLIPWAY_KNATIVE=0).
@@ -29,6 +30,8 @@ main() {
   knative_enabled || export SLIPWAY_KANIKO=${SLIPWAY_KANIKO:-0}
   phase prepare "$SLIPWAY_ROOT/hack/prepare.sh"
   phase cluster "$SLIPWAY_ROOT/hack/cluster/up.sh"
+  # Before any workload: every pod's resolv.conf names the cluster DNS.
+  phase dns "$SLIPWAY_ROOT/hack/coredns/install.sh"
   phase images "$SLIPWAY_ROOT/hack/images.sh"
   if slipway_sources_present; then
     phase deploy "$SLIPWAY_ROOT/hack/deploy.sh"

@@ -50,7 +50,7 @@ host_setup() {
 # render TEMPLATE DEST: copy a hack/cluster/etc template, filling placeholders.
 render() {
   mkdir -p "$(dirname "$2")"
-  sed -e "s|@STATE@|$STATE|g" -e "s|@NODE_IP@|$NODE_IP|g" -e "s|@SERVER@|${3:-}|g" \
+  sed -e "s|@STATE@|$STATE|g" -e "s|@NODE_IP@|$NODE_IP|g" -e "s|@SERVER@|${3:-}|g" -e "s|@DNS_IP@|$CLUSTER_DNS_IP|g" \
     "$SLIPWAY_ROOT/hack/cluster/etc/$1" >"$2"
 }
 
@@ -140,6 +140,26 @@ apply_cluster_objects() {
     -f "$SLIPWAY_ROOT/hack/cluster/etc/node-rbac.yaml" >/dev/null
 }
 
+# refresh_configs: on a running cluster, re-render the CNI and kubelet
+# configurations (for example for a cluster started before pods were
+# masqueraded or clusterDNS was set). containerd reads the CNI file for every
+# new pod; the kubelet is restarted when its file changed (containers keep
+# running across a kubelet restart; pods get a new resolv.conf only when they
+# are recreated).
+refresh_configs() {
+  local cni=$ETC/cni/net.d/10-slipway.conflist kubelet=$ETC/kubelet.yaml
+  render cni.conflist "$cni.new"
+  if cmp -s "$cni.new" "$cni"; then rm -f "$cni.new"; else mv "$cni.new" "$cni" && log "CNI configuration updated"; fi
+  render kubelet.yaml "$kubelet.new"
+  if cmp -s "$kubelet.new" "$kubelet"; then rm -f "$kubelet.new"; return; fi
+  mv "$kubelet.new" "$kubelet"
+  log "kubelet configuration changed: restarting the kubelet"
+  stop_daemons kubelet
+  start_node
+  wait_for kubelet 60 curl -sf http://127.0.0.1:10248/healthz
+  wait_for "node Ready" 120 kubectl wait --for=condition=Ready "node/$NODE" --timeout=2s
+}
+
 wait_ready() {
   wait_for controller-manager 60 curl -sfk https://127.0.0.1:10257/healthz
   wait_for scheduler 60 curl -sfk https://127.0.0.1:10259/healthz
@@ -157,6 +177,7 @@ main() {
   [[ -x $K8S_BIN/kubelet && -x $TOOLS_BIN/registry ]] || die "run hack/prepare.sh first"
   mkdir -p "$STATE"/{logs,run,etc} "$STATE"/var/lib/{etcd,kubelet,cni/networks} "$STATE/var/log/pods"
   if cluster_ready; then
+    refresh_configs
     apply_cluster_objects
     log "cluster already running"
     return
