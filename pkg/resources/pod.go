@@ -110,20 +110,12 @@ func objectMeta(tr *v1.TaskRun, retry int) metav1.ObjectMeta {
 		}
 		annotations[k] = v
 	}
-	yes := true
 	return metav1.ObjectMeta{
-		Name:        PodName(tr.Name, retry),
-		Namespace:   tr.Namespace,
-		Labels:      labels,
-		Annotations: annotations,
-		OwnerReferences: []metav1.OwnerReference{{
-			APIVersion:         "tekton.dev/v1",
-			Kind:               "TaskRun",
-			Name:               tr.Name,
-			UID:                tr.UID,
-			Controller:         &yes,
-			BlockOwnerDeletion: &yes,
-		}},
+		Name:            PodName(tr.Name, retry),
+		Namespace:       tr.Namespace,
+		Labels:          labels,
+		Annotations:     annotations,
+		OwnerReferences: []metav1.OwnerReference{ControllerRef(tr, "TaskRun")},
 	}
 }
 

@@ -135,20 +135,12 @@ func taskRunMeta(pr *v1.PipelineRun, pt v1.PipelineTask, opts TaskRunOptions, md
 	if len(annotations) == 0 {
 		annotations = nil
 	}
-	yes := true
 	return metav1.ObjectMeta{
-		Name:        opts.Name,
-		Namespace:   pr.Namespace,
-		Labels:      labels,
-		Annotations: annotations,
-		OwnerReferences: []metav1.OwnerReference{{
-			APIVersion:         "tekton.dev/v1",
-			Kind:               "PipelineRun",
-			Name:               pr.Name,
-			UID:                pr.UID,
-			Controller:         &yes,
-			BlockOwnerDeletion: &yes,
-		}},
+		Name:            opts.Name,
+		Namespace:       pr.Namespace,
+		Labels:          labels,
+		Annotations:     annotations,
+		OwnerReferences: []metav1.OwnerReference{ControllerRef(pr, "PipelineRun")},
 	}
 }
 
@@ -231,10 +223,6 @@ func MakePVC(pr *v1.PipelineRun, b v1.WorkspaceBinding) *corev1.PersistentVolume
 	if len(pvc.Spec.AccessModes) == 0 {
 		pvc.Spec.AccessModes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
 	}
-	yes := true
-	pvc.OwnerReferences = []metav1.OwnerReference{{
-		APIVersion: "tekton.dev/v1", Kind: "PipelineRun", Name: pr.Name, UID: pr.UID,
-		Controller: &yes, BlockOwnerDeletion: &yes,
-	}}
+	pvc.OwnerReferences = []metav1.OwnerReference{ControllerRef(pr, "PipelineRun")}
 	return pvc
 }

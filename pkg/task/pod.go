@@ -217,19 +217,10 @@ func (r *Reconciler) resolveImages(ctx context.Context, rn *run, spec *v1.TaskSp
 // owned by the TaskRun. Existing ones are kept.
 func (r *Reconciler) createPVCs(ctx context.Context, tr *v1.TaskRun) error {
 	for _, b := range tr.Spec.Workspaces {
-		t := b.VolumeClaimTemplate
-		if t == nil {
+		if b.VolumeClaimTemplate == nil {
 			continue
 		}
-		pvc := &corev1.PersistentVolumeClaim{
-			ObjectMeta: metav1.ObjectMeta{
-				Name: resources.WorkspacePVCName(tr, b), Namespace: tr.Namespace,
-				Labels: t.Labels, Annotations: t.Annotations,
-				OwnerReferences: []metav1.OwnerReference{ownerRef(tr)},
-			},
-			Spec: t.Spec,
-		}
-		err := r.client.Create(ctx, pvc)
+		err := r.client.Create(ctx, resources.MakeTaskRunPVC(tr, b))
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			if apierrors.IsInvalid(err) {
 				return &userError{reason: v1.TaskRunReasonFailedValidation.String(),
@@ -239,10 +230,6 @@ func (r *Reconciler) createPVCs(ctx context.Context, tr *v1.TaskRun) error {
 		}
 	}
 	return nil
-}
-
-func ownerRef(tr *v1.TaskRun) metav1.OwnerReference {
-	return *metav1.NewControllerRef(tr, v1.SchemeGroupVersion.WithKind("TaskRun"))
 }
 
 // createPod creates pod; if it already exists (a stale cache, a repeated
