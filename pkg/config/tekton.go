@@ -121,6 +121,12 @@ func data(cm *corev1.ConfigMap) map[string]string {
 	return cm.Data
 }
 
+// ParamEnum reports whether enable-param-enum is on: run param values
+// must then be in their param's enum.
+func (c *Config) ParamEnum() bool {
+	return c.TektonConfig != nil && c.TektonConfig.FeatureFlags.EnableParamEnum
+}
+
 // Tekton returns ctx carrying Tekton's configuration as read from its
 // ConfigMaps, with the defaults Slipway's own keys override, so that
 // Tekton's SetDefaults and Validate and Slipway agree (the feature gates,

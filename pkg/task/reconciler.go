@@ -125,7 +125,12 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	}
 	rn.cached = cached
 	if err := validate(ctx, rn); err != nil {
-		r.fail(tr, v1.TaskRunReasonFailedValidation.String(), err.Error())
+		var ue *userError
+		if errors.As(err, &ue) {
+			r.fail(tr, ue.reason, ue.err.Error())
+		} else {
+			r.fail(tr, v1.TaskRunReasonFailedValidation.String(), err.Error())
+		}
 		return ctrl.Result{}, nil
 	}
 	if tr.Status.TaskSpec == nil {

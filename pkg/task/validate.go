@@ -3,6 +3,7 @@ package task
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -42,6 +43,11 @@ func validate(ctx context.Context, rn *run) error {
 	if err := checkParams(rn.spec.Params, d.Spec.Params); err != nil {
 		return err
 	}
+	if rn.cfg.ParamEnum() {
+		if err := checkEnums(rn.spec.Params, d.Spec.Params); err != nil {
+			return &userError{reason: v1.TaskRunReasonInvalidParamValue.String(), err: err}
+		}
+	}
 	return checkWorkspaces(rn.spec.Workspaces, d.Spec.Workspaces)
 }
 
@@ -76,6 +82,28 @@ func checkParams(decl v1.ParamSpecs, given v1.Params) error {
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid params: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// checkEnums checks that every given string value is in its param's enum
+// (enable-param-enum), as Tekton's reconciler does; defaults were checked
+// at admission.
+func checkEnums(decl v1.ParamSpecs, given v1.Params) error {
+	enums := map[string][]string{}
+	for _, p := range decl {
+		if len(p.Enum) > 0 {
+			enums[p.Name] = p.Enum
+		}
+	}
+	for _, p := range given {
+		e, ok := enums[p.Name]
+		if !ok || p.Value.Type != v1.ParamTypeString || p.Value.StringVal == "" {
+			continue
+		}
+		if !slices.Contains(e, p.Value.StringVal) {
+			return fmt.Errorf("param `%s` value: %s is not in the enum list", p.Name, p.Value.StringVal)
+		}
 	}
 	return nil
 }

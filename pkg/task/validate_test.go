@@ -50,3 +50,26 @@ func TestCheckWorkspaces(t *testing.T) {
 		t.Errorf("unbound: %v, want %q", err, want)
 	}
 }
+
+func TestCheckEnums(t *testing.T) {
+	t.Parallel()
+	decl := v1.ParamSpecs{{Name: "env", Type: v1.ParamTypeString, Enum: []string{"dev", "prod"}}, {Name: "free"}}
+	tests := []struct {
+		name  string
+		given v1.Params
+		want  string
+	}{
+		{"in the enum", v1.Params{{Name: "env", Value: *v1.NewStructuredValues("dev")}}, ""},
+		{"no enum", v1.Params{{Name: "free", Value: *v1.NewStructuredValues("x")}}, ""},
+		{"not in the enum", v1.Params{{Name: "env", Value: *v1.NewStructuredValues("qa")}}, "param `env` value: qa is not in the enum list"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := checkEnums(decl, tc.given)
+			if (tc.want == "" && err != nil) || (tc.want != "" && (err == nil || err.Error() != tc.want)) {
+				t.Errorf("checkEnums = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

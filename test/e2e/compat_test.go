@@ -391,6 +391,7 @@ func TestFeatureFlagsLive(t *testing.T) {
 		}
 	})
 	ff.Data["enable-api-fields"] = "alpha"
+	ff.Data["enable-param-enum"] = "true"
 	ff.Data["results-from"] = "sidecar-logs"
 	if err := e.c.Update(ctx, &ff); err != nil {
 		t.Fatal(err)
@@ -421,6 +422,16 @@ spec:
 	if len(tr.Status.Results) != 1 || tr.Status.Results[0].Value.StringVal != "said" {
 		t.Errorf("results = %+v, want said from stdoutConfig", tr.Status.Results)
 	}
+	e.apply(`
+metadata: {name: enum}
+spec:
+  params: [{name: env, value: qa}]
+  taskSpec:
+    params: [{name: env, enum: [dev, prod]}]
+    steps: [{name: s, image: busybox, script: "true"}]
+`, &pipelinev1.TaskRun{})
+	enum := e.waitTaskRunDone("enum", time.Minute)
+	wantCondition(t, enum.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionFalse, "InvalidParamValue")
 	e.waitFor("a NotImplemented event on feature-flags", 90*time.Second, func(ctx context.Context) (bool, error) {
 		evs, err := e.kube.EventsV1().Events("slipway").List(ctx, metav1.ListOptions{})
 		if err != nil {
