@@ -249,6 +249,46 @@ spec:
       matrix:
         params: [{name: msg, value: [a, b]}]
 `},
+	{name: "workspace-bound-in-when", kind: "PipelineRun", run: "r", status: "True", reason: "Completed", docs: okTask + `
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: r}
+spec:
+  pipelineSpec:
+    workspaces: [{name: cache, optional: true}]
+    tasks:
+    - name: use-cache
+      when: [{input: $(workspaces.cache.bound), operator: in, values: ["true"]}]
+      taskRef: {name: echo}
+    - name: no-cache
+      when: [{input: $(workspaces.cache.bound), operator: in, values: ["false"]}]
+      taskRef: {name: echo}
+`},
+	{name: "matrix-length", kind: "PipelineRun", run: "r", status: "True", reason: "Succeeded",
+		results: map[string]string{"total": "3", "made": "3"}, docs: okTask + `
+---
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: r}
+spec:
+  pipelineSpec:
+    results:
+    - {name: total, value: $(tasks.count.results.out)}
+    - {name: made, value: $(tasks.made.results.out)}
+    tasks:
+    - name: fan
+      taskRef: {name: echo}
+      matrix:
+        params: [{name: msg, value: [a, b, c]}]
+    - name: count
+      taskRef: {name: echo}
+      params: [{name: msg, value: $(tasks.fan.matrix.length)}]
+    - name: made
+      runAfter: [fan]
+      taskRef: {name: echo}
+      params: [{name: msg, value: $(tasks.fan.matrix.out.length)}]
+`},
 	{name: "pipelinerun-timeout", kind: "PipelineRun", run: "r", status: "False", reason: "PipelineRunTimeout", docs: `
 apiVersion: tekton.dev/v1
 kind: PipelineRun

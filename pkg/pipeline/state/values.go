@@ -2,6 +2,7 @@ package state
 
 import (
 	"strconv"
+	"strings"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 
@@ -32,6 +33,12 @@ func RunValues(pr *v1.PipelineRun, spec *v1.PipelineSpec, pipelineName string) s
 	v.Strings["context.pipelineRun.namespace"] = pr.Namespace
 	v.Strings["context.pipelineRun.uid"] = string(pr.UID)
 	v.Strings["context.pipeline.name"] = pipelineName
+	// $(tasks.<t>.matrix.length) is known from the spec, as in Tekton.
+	for i := range spec.Tasks {
+		if m := spec.Tasks[i].Matrix; m != nil {
+			v.Strings["tasks."+spec.Tasks[i].Name+".matrix.length"] = itoa(m.CountCombinations())
+		}
+	}
 	return v
 }
 
@@ -61,6 +68,14 @@ func addResults(v substitution.Values, ts *taskState) {
 				if r.Value.Type == v1.ParamTypeString || r.Value.Type == "" {
 					v.Arrays[prefix+r.Name] = append(v.Arrays[prefix+r.Name], r.Value.StringVal)
 				}
+			}
+		}
+	}
+	if ts.matrixed {
+		// $(tasks.<t>.matrix.<r>.length): how many combinations produced r.
+		for key, a := range v.Arrays {
+			if name, ok := strings.CutPrefix(key, "tasks."+ts.name+".results."); ok {
+				v.Strings["tasks."+ts.name+".matrix."+name+".length"] = itoa(len(a))
 			}
 		}
 	}
