@@ -41,18 +41,10 @@ func NewAdmission(source ConfigSource, reader, apiReader client.Reader) *Admissi
 // Default decodes the object strictly and answers with a patch that sets
 // its defaults.
 func (a *Admission) Default(ctx context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return admission.Allowed("")
+	obj, _, ctx, done := a.prepare(ctx, req, "mutation failed")
+	if done != nil {
+		return *done
 	}
-	obj, ctx, err := a.decode(ctx, req)
-	if err != nil {
-		return deny("mutation failed: %v", err)
-	}
-	cfg, err := a.config(ctx)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
-	}
-	defaults.Apply(ctx, cfg, obj)
 	if req.Operation == admissionv1.Create {
 		a.propagateMetadata(ctx, obj)
 	}
@@ -66,18 +58,10 @@ func (a *Admission) Default(ctx context.Context, req admission.Request) admissio
 // Validate runs Tekton's Validate on the object, defaulted again so that
 // it judges what will be stored even if the mutating webhook was skipped.
 func (a *Admission) Validate(ctx context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return admission.Allowed("")
+	obj, cfg, ctx, done := a.prepare(ctx, req, "decoding request failed")
+	if done != nil {
+		return *done
 	}
-	obj, ctx, err := a.decode(ctx, req)
-	if err != nil {
-		return deny("decoding request failed: %v", err)
-	}
-	cfg, err := a.config(ctx)
-	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, err)
-	}
-	defaults.Apply(ctx, cfg, obj)
 	fe := obj.Validate(cfg.Tekton(ctx))
 	var warnings []string
 	if w := fe.Filter(apis.WarningLevel); w != nil {
@@ -89,6 +73,29 @@ func (a *Admission) Validate(ctx context.Context, req admission.Request) admissi
 		return deny("validation failed: %v", e).WithWarnings(warnings...)
 	}
 	return admission.Allowed("").WithWarnings(warnings...)
+}
+
+// prepare is both webhooks' start: only creates and updates are looked at;
+// the object is decoded (a failure is refused, prefixed with refusal, as
+// in Tekton) and defaulted with the Config in force. A non-nil response
+// ends the request.
+func (a *Admission) prepare(ctx context.Context, req admission.Request, refusal string) (object, *config.Config, context.Context, *admission.Response) {
+	end := func(r admission.Response) (object, *config.Config, context.Context, *admission.Response) {
+		return nil, nil, ctx, &r
+	}
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		return end(admission.Allowed(""))
+	}
+	obj, ctx, err := a.decode(ctx, req)
+	if err != nil {
+		return end(deny("%s: %v", refusal, err))
+	}
+	cfg, err := a.config(ctx)
+	if err != nil {
+		return end(admission.Errored(http.StatusInternalServerError, err))
+	}
+	defaults.Apply(ctx, cfg, obj)
+	return obj, cfg, ctx, nil
 }
 
 // decode reads the request's object (and, on update, the old one as the

@@ -18,11 +18,11 @@ func inject(ctx context.Context, reader client.Reader, writer client.Client, t T
 	for _, name := range t.MutatingWebhooks {
 		o := &admissionregistrationv1.MutatingWebhookConfiguration{}
 		err := update(ctx, reader, writer, name, o, func() bool {
-			changed := false
+			configs := make([]*admissionregistrationv1.WebhookClientConfig, len(o.Webhooks))
 			for i := range o.Webhooks {
-				changed = setBundle(&o.Webhooks[i].ClientConfig.CABundle, caBundle) || changed
+				configs[i] = &o.Webhooks[i].ClientConfig
 			}
-			return changed
+			return setBundles(configs, caBundle)
 		})
 		if err != nil {
 			return err
@@ -31,11 +31,11 @@ func inject(ctx context.Context, reader client.Reader, writer client.Client, t T
 	for _, name := range t.ValidatingWebhooks {
 		o := &admissionregistrationv1.ValidatingWebhookConfiguration{}
 		err := update(ctx, reader, writer, name, o, func() bool {
-			changed := false
+			configs := make([]*admissionregistrationv1.WebhookClientConfig, len(o.Webhooks))
 			for i := range o.Webhooks {
-				changed = setBundle(&o.Webhooks[i].ClientConfig.CABundle, caBundle) || changed
+				configs[i] = &o.Webhooks[i].ClientConfig
 			}
-			return changed
+			return setBundles(configs, caBundle)
 		})
 		if err != nil {
 			return err
@@ -70,6 +70,15 @@ func update(ctx context.Context, reader client.Reader, writer client.Client, nam
 		return fmt.Errorf("injecting caBundle into %T %s: %w", o, name, err)
 	}
 	return nil
+}
+
+// setBundles sets caBundle in every webhook's client config.
+func setBundles(configs []*admissionregistrationv1.WebhookClientConfig, b []byte) bool {
+	changed := false
+	for _, c := range configs {
+		changed = setBundle(&c.CABundle, b) || changed
+	}
+	return changed
 }
 
 func setBundle(dst *[]byte, b []byte) bool {
