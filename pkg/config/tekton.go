@@ -26,6 +26,8 @@ var (
 		// Validation and defaulting read these from the context.
 		"enable-api-fields": true, "enable-param-enum": true, "enable-step-actions": true,
 		"enable-concise-resolver-syntax": true, "disable-inline-spec": true,
+		// CEL in when expressions, evaluated with cel-go as Tekton does.
+		"enable-cel-in-whenexpression": true,
 		// Slipway never deletes a pod (docs/design.md D4): it behaves as
 		// keep-pod-on-cancel: true whatever the value.
 		"keep-pod-on-cancel": true,

@@ -26,13 +26,6 @@ func (r *Reconciler) checkTasks(ctx context.Context, pr *v1.PipelineRun, spec *v
 					"PipelineRun %s/%s: pipeline task %q is a custom task (%s): custom tasks are not supported by Slipway yet",
 					pr.Namespace, pr.Name, pt.Name, kind)}
 			}
-			for _, we := range pt.When {
-				if we.CEL != "" {
-					return &userError{state.ReasonValidationFailed, fmt.Sprintf(
-						"PipelineRun %s/%s: pipeline task %q: CEL in when expressions (enable-cel-in-whenexpression) is not supported by Slipway yet",
-						pr.Namespace, pr.Name, pt.Name)}
-				}
-			}
 			if !produced[pt.Name] {
 				continue
 			}

@@ -392,6 +392,7 @@ func TestFeatureFlagsLive(t *testing.T) {
 	})
 	ff.Data["enable-api-fields"] = "alpha"
 	ff.Data["enable-param-enum"] = "true"
+	ff.Data["enable-cel-in-whenexpression"] = "true"
 	ff.Data["results-from"] = "sidecar-logs"
 	if err := e.c.Update(ctx, &ff); err != nil {
 		t.Fatal(err)
@@ -432,6 +433,25 @@ spec:
 `, &pipelinev1.TaskRun{})
 	enum := e.waitTaskRunDone("enum", time.Minute)
 	wantCondition(t, enum.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionFalse, "InvalidParamValue")
+	e.apply(`
+metadata: {name: cel}
+spec:
+  params: [{name: env, value: dev}]
+  pipelineSpec:
+    params: [{name: env}]
+    tasks:
+    - name: deploy
+      when: [{cel: "'$(params.env)' == 'prod'"}]
+      taskSpec: {steps: [{name: s, image: busybox, script: "true"}]}
+    - name: test
+      when: [{cel: "'$(params.env)' in ['dev', 'qa']"}]
+      taskSpec: {steps: [{name: s, image: busybox, script: "true"}]}
+`, &pipelinev1.PipelineRun{})
+	cel := e.waitPipelineRunDone("cel", 2*time.Minute)
+	wantCondition(t, cel.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Completed")
+	if len(cel.Status.SkippedTasks) != 1 || cel.Status.SkippedTasks[0].Name != "deploy" {
+		t.Errorf("skipped = %+v, want deploy only", cel.Status.SkippedTasks)
+	}
 	e.waitFor("a NotImplemented event on feature-flags", 90*time.Second, func(ctx context.Context) (bool, error) {
 		evs, err := e.kube.EventsV1().Events("slipway").List(ctx, metav1.ListOptions{})
 		if err != nil {

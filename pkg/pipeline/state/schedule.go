@@ -235,7 +235,11 @@ func (e *evaluation) skipReason(ts *taskState) v1.SkippingReason {
 		}
 	}
 	ts.when = resolveWhen(ts.pt.When, e.taskValues(ts))
-	if !whenAllows(ts.when) {
+	ok, err := whenAllows(ts.when)
+	if err != nil && e.celErr == nil {
+		e.celErr = fmt.Errorf("pipeline task %q: %w", ts.name, err)
+	}
+	if !ok {
 		return v1.WhenExpressionsSkip
 	}
 	if ts.matrixed {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -133,6 +134,10 @@ func Evaluate(in Input) Plan {
 	if err := e.schedule(); err != nil {
 		return failed(ReasonValidationFailed, err.Error())
 	}
+	if e.celErr != nil {
+		return failed(v1.PipelineRunReasonCELEvaluationFailed.String(),
+			fmt.Sprintf("Error evaluating CEL %s: %v", e.pr.Name, e.celErr))
+	}
 	return e.plan()
 }
 
@@ -153,6 +158,8 @@ type evaluation struct {
 	trs     map[string]*v1.TaskRun
 	base    substitution.Values
 	cancels []Cancel
+	// celErr is the first when expression whose CEL failed to evaluate.
+	celErr error
 
 	pipelineTimeout time.Duration
 	tasksTimeout    time.Duration // 0: none

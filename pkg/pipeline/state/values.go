@@ -154,14 +154,22 @@ func resolveWhen(wes v1.WhenExpressions, v substitution.Values) v1.WhenExpressio
 	}
 	out := make(v1.WhenExpressions, len(wes))
 	for i, we := range wes {
-		out[i] = v1.WhenExpression{Input: v.String(we.Input), Operator: we.Operator, Values: v.Expand(we.Values)}
+		out[i] = v1.WhenExpression{Input: v.String(we.Input), Operator: we.Operator, Values: v.Expand(we.Values), CEL: v.String(we.CEL)}
 	}
 	return out
 }
 
-// whenAllows reports whether every expression holds.
-func whenAllows(wes v1.WhenExpressions) bool {
+// whenAllows reports whether every expression holds. A CEL expression
+// that does not evaluate to a boolean is an error (CELEvaluationFailed).
+func whenAllows(wes v1.WhenExpressions) (bool, error) {
 	for _, we := range wes {
+		if we.CEL != "" {
+			ok, err := evalCEL(we.CEL)
+			if err != nil || !ok {
+				return false, err
+			}
+			continue
+		}
 		in := false
 		for _, val := range we.Values {
 			if val == we.Input {
@@ -170,10 +178,10 @@ func whenAllows(wes v1.WhenExpressions) bool {
 			}
 		}
 		if (we.Operator == "notin") == in {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
 }
 
 // hasResult reports whether v holds the result a reference names.
