@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -17,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
+	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/pipeline/dag"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
 	"github.com/slipway-ci/slipway/pkg/resources"
@@ -82,9 +82,8 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 		err = r.checkTasks(ctx, pr, spec)
 	}
 	if err != nil {
-		var ue *userError
-		if errors.As(err, &ue) {
-			r.fail(pr, ue.reason, ue.msg)
+		if ue, ok := failure.AsUser(err); ok {
+			r.fail(pr, ue.Reason, ue.Error())
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err

@@ -2,23 +2,15 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/defaults"
+	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
+	"github.com/slipway-ci/slipway/pkg/resolution"
 )
-
-// userError is a problem in the user's objects: it fails the run.
-type userError struct {
-	reason, msg string
-}
-
-func (e *userError) Error() string { return e.reason + ": " + e.msg }
 
 // pipelineSpec returns the pipeline's name and its defaulted, validated
 // spec, from pipelineSpec or a namespaced pipelineRef. A spec recorded in
@@ -38,35 +30,31 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 	defaulted := pr.DeepCopy()
 	defaults.Apply(ctx, cfg, defaulted)
 	if err := defaulted.Validate(ctx); err != nil {
-		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("PipelineRun %s/%s is invalid: %v", pr.Namespace, pr.Name, err)}
+		return "", nil, failure.Userf(state.ReasonValidationFailed, "PipelineRun %s/%s is invalid: %v", pr.Namespace, pr.Name, err)
 	}
 	var spec *v1.PipelineSpec
 	switch {
 	case pr.Spec.PipelineSpec != nil:
 		spec = pr.Spec.PipelineSpec.DeepCopy()
-	case pr.Spec.PipelineRef != nil && pr.Spec.PipelineRef.Resolver != "":
-		return "", nil, &userError{v1.PipelineRunReasonCouldntGetPipeline.String(),
-			fmt.Sprintf("PipelineRun %s/%s: resolver %q is not supported; use a namespaced pipelineRef or pipelineSpec", pr.Namespace, pr.Name, pr.Spec.PipelineRef.Resolver)}
 	case pr.Spec.PipelineRef != nil:
-		p := &v1.Pipeline{}
-		err := r.client.Get(ctx, types.NamespacedName{Namespace: pr.Namespace, Name: name}, p)
-		if apierrors.IsNotFound(err) {
-			return "", nil, &userError{v1.PipelineRunReasonCouldntGetPipeline.String(),
-				fmt.Sprintf("Error retrieving pipeline for pipelinerun %s/%s: pipeline %q not found", pr.Namespace, pr.Name, name)}
+		var err error
+		spec, err = resolution.Pipeline(ctx, r.client, pr.Namespace, pr.Spec.PipelineRef)
+		if resolution.IsUserError(err) {
+			return "", nil, failure.Userf(v1.PipelineRunReasonCouldntGetPipeline.String(),
+				"Error retrieving pipeline for pipelinerun %s/%s: %v", pr.Namespace, pr.Name, err)
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("getting Pipeline %s/%s: %w", pr.Namespace, name, err)
+			return "", nil, err
 		}
-		spec = p.Spec.DeepCopy()
 	default:
-		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("PipelineRun %s/%s has neither pipelineRef nor pipelineSpec", pr.Namespace, pr.Name)}
+		return "", nil, failure.Userf(state.ReasonValidationFailed, "PipelineRun %s/%s has neither pipelineRef nor pipelineSpec", pr.Namespace, pr.Name)
 	}
 	defaults.Apply(ctx, cfg, spec)
 	if pr.Spec.PipelineSpec != nil {
 		return name, spec, nil // validated with the PipelineRun above
 	}
 	if err := spec.Validate(ctx); err != nil {
-		return "", nil, &userError{state.ReasonValidationFailed, fmt.Sprintf("Pipeline %s/%s is invalid: %v", pr.Namespace, name, err)}
+		return "", nil, failure.Userf(state.ReasonValidationFailed, "Pipeline %s/%s is invalid: %v", pr.Namespace, name, err)
 	}
 	return name, spec, nil
 }

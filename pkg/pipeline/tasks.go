@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 
+	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 )
@@ -22,9 +23,9 @@ func (r *Reconciler) checkTasks(ctx context.Context, pr *v1.PipelineRun, spec *v
 		for i := range pts {
 			pt := &pts[i]
 			if kind := customKind(pt); kind != "" {
-				return &userError{v1.PipelineRunReasonCouldntGetTask.String(), fmt.Sprintf(
+				return failure.Userf(v1.PipelineRunReasonCouldntGetTask.String(),
 					"PipelineRun %s/%s: pipeline task %q is a custom task (%s): custom tasks are not supported by Slipway yet",
-					pr.Namespace, pr.Name, pt.Name, kind)}
+					pr.Namespace, pr.Name, pt.Name, kind)
 			}
 			if !produced[pt.Name] {
 				continue
@@ -39,7 +40,7 @@ func (r *Reconciler) checkTasks(ctx context.Context, pr *v1.PipelineRun, spec *v
 		}
 	}
 	if reason, msg := state.CheckResultRefs(spec, declared); reason != "" {
-		return &userError{reason, msg}
+		return failure.Userf(reason, "%s", msg)
 	}
 	return nil
 }

@@ -78,3 +78,21 @@ func checkTaskRef(ref *v1.TaskRef) error {
 	}
 	return nil
 }
+
+// Pipeline returns a copy of the spec of the namespaced Pipeline that ref
+// names.
+func Pipeline(ctx context.Context, c client.Reader, namespace string, ref *v1.PipelineRef) (*v1.PipelineSpec, error) {
+	if ref.Resolver != "" || len(ref.Params) > 0 {
+		return nil, &Error{Kind: "Pipeline", Name: ref.Name, Namespace: namespace,
+			Err: fmt.Errorf("remote resolution (resolver %q) is %w yet: use a Pipeline in the PipelineRun's namespace or an inline pipelineSpec", ref.Resolver, ErrUnsupported)}
+	}
+	var p v1.Pipeline
+	err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, &p)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, &Error{Kind: "Pipeline", Name: ref.Name, Namespace: namespace, Err: ErrNotFound}
+	case err != nil:
+		return nil, fmt.Errorf("getting Pipeline %s/%s: %w", namespace, ref.Name, err)
+	}
+	return p.Spec.DeepCopy(), nil
+}

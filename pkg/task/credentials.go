@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/slipway-ci/slipway/pkg/credentials"
+	"github.com/slipway-ci/slipway/pkg/failure"
 )
 
 // credentials reads the run's ServiceAccount and its secrets and returns
@@ -34,8 +35,7 @@ func (r *Reconciler) credentials(ctx context.Context, rn *run) ([]credentials.Cr
 	case apierrors.IsNotFound(err) && name == rn.cfg.DefaultServiceAccount:
 		return nil, nil
 	case apierrors.IsNotFound(err):
-		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
-			err: fmt.Errorf("ServiceAccount %q not found in namespace %q: create it or change spec.serviceAccountName", name, ns)}
+		return nil, failure.User(v1.TaskRunReasonPodCreationFailed.String(), fmt.Errorf("ServiceAccount %q not found in namespace %q: create it or change spec.serviceAccountName", name, ns))
 	case err != nil:
 		return nil, fmt.Errorf("getting ServiceAccount %s: %w", name, err)
 	}
@@ -48,8 +48,7 @@ func (r *Reconciler) credentials(ctx context.Context, rn *run) ([]credentials.Cr
 	}
 	creds, err := credentials.Plan(secrets)
 	if err != nil {
-		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
-			err: fmt.Errorf("credentials of ServiceAccount %q: %w", name, err)}
+		return nil, failure.User(v1.TaskRunReasonPodCreationFailed.String(), fmt.Errorf("credentials of ServiceAccount %q: %w", name, err))
 	}
 	return creds, nil
 }

@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/resources"
 	"github.com/slipway-ci/slipway/pkg/substitution"
@@ -161,8 +162,7 @@ func (r *Reconciler) makePod(ctx context.Context, rn *run) (*corev1.Pod, error) 
 	})
 	spec := substitution.ApplyStepResultPaths(substitution.ApplyToTaskSpec(rn.spec, values))
 	if refs := substitution.Unresolved(spec); len(refs) > 0 {
-		return nil, &userError{reason: v1.TaskRunReasonFailedValidation.String(),
-			err: fmt.Errorf("unresolved variables: $(%s)", strings.Join(refs, "), $("))}
+		return nil, failure.User(v1.TaskRunReasonFailedValidation.String(), fmt.Errorf("unresolved variables: $(%s)", strings.Join(refs, "), $(")))
 	}
 	images, err := r.resolveImages(ctx, rn, spec)
 	if err != nil {
@@ -176,8 +176,7 @@ func (r *Reconciler) makePod(ctx context.Context, rn *run) (*corev1.Pod, error) 
 		TaskRun: rn.defaulted, Spec: spec, Config: rn.cfg, Images: images, Retry: retry, Credentials: creds,
 	})
 	if err != nil {
-		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
-			err: fmt.Errorf("translating TaskRun to a pod: %w", err)}
+		return nil, failure.User(v1.TaskRunReasonPodCreationFailed.String(), fmt.Errorf("translating TaskRun to a pod: %w", err))
 	}
 	return pod, nil
 }
@@ -204,7 +203,7 @@ func (r *Reconciler) resolveImages(ctx context.Context, rn *run, spec *v1.TaskSp
 		if err != nil {
 			err = fmt.Errorf("looking up the entrypoint of image %q (a step gives no command): %w", ref, err)
 			if image.IsPermanent(err) {
-				return nil, &userError{reason: v1.TaskRunReasonImagePullFailed.String(), err: err}
+				return nil, failure.User(v1.TaskRunReasonImagePullFailed.String(), err)
 			}
 			return nil, err
 		}
@@ -223,8 +222,7 @@ func (r *Reconciler) createPVCs(ctx context.Context, tr *v1.TaskRun) error {
 		err := r.client.Create(ctx, resources.MakeTaskRunPVC(tr, b))
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			if apierrors.IsInvalid(err) {
-				return &userError{reason: v1.TaskRunReasonFailedValidation.String(),
-					err: fmt.Errorf("workspace %q: volumeClaimTemplate: %w", b.Name, err)}
+				return failure.User(v1.TaskRunReasonFailedValidation.String(), fmt.Errorf("workspace %q: volumeClaimTemplate: %w", b.Name, err))
 			}
 			return fmt.Errorf("creating PVC for workspace %q: %w", b.Name, err)
 		}
@@ -247,16 +245,14 @@ func (r *Reconciler) createPod(ctx context.Context, tr *v1.TaskRun, pod *corev1.
 		}
 		return r.owned(tr, existing)
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
-		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
-			err: fmt.Errorf("creating pod %s: %w", pod.Name, err)}
+		return nil, failure.User(v1.TaskRunReasonPodCreationFailed.String(), fmt.Errorf("creating pod %s: %w", pod.Name, err))
 	}
 	return nil, fmt.Errorf("creating pod %s: %w", pod.Name, err)
 }
 
 func (r *Reconciler) owned(tr *v1.TaskRun, pod *corev1.Pod) (*corev1.Pod, error) {
 	if !metav1.IsControlledBy(pod, tr) {
-		return nil, &userError{reason: v1.TaskRunReasonPodCreationFailed.String(),
-			err: errors.New("pod " + pod.Name + " already exists and is not controlled by this TaskRun: delete it or rename the TaskRun")}
+		return nil, failure.User(v1.TaskRunReasonPodCreationFailed.String(), errors.New("pod "+pod.Name+" already exists and is not controlled by this TaskRun: delete it or rename the TaskRun"))
 	}
 	return pod, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
+	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/substitution"
@@ -125,9 +126,9 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	}
 	rn.cached = cached
 	if err := validate(ctx, rn); err != nil {
-		var ue *userError
+		var ue *failure.UserError
 		if errors.As(err, &ue) {
-			r.fail(tr, ue.reason, ue.err.Error())
+			r.fail(tr, ue.Reason, ue.Err.Error())
 		} else {
 			r.fail(tr, v1.TaskRunReasonFailedValidation.String(), err.Error())
 		}
@@ -179,8 +180,7 @@ func (r *Reconciler) resolve(ctx context.Context, rn *run) error {
 		}
 		rn.spec = spec
 	default:
-		return &userError{reason: v1.TaskRunReasonFailedValidation.String(),
-			err: errors.New("TaskRun has neither taskRef nor taskSpec")}
+		return failure.User(v1.TaskRunReasonFailedValidation.String(), errors.New("TaskRun has neither taskRef nor taskSpec"))
 	}
 	if tr.Status.TaskSpec != nil {
 		return nil // StepActions were inlined before it was stored
@@ -205,8 +205,7 @@ func (r *Reconciler) inlineStepActions(ctx context.Context, rn *run) error {
 			*st, err = substitution.InlineStepAction(*st, st.Ref.Name, sa)
 		}
 		if err != nil {
-			return &userError{reason: v1.TaskRunReasonFailedResolution.String(),
-				err: fmt.Errorf("step %q: %w", substitution.StepName(i, st), err)}
+			return failure.User(v1.TaskRunReasonFailedResolution.String(), fmt.Errorf("step %q: %w", substitution.StepName(i, st), err))
 		}
 	}
 	return nil
@@ -272,10 +271,10 @@ func (r *Reconciler) failOnUserError(tr *v1.TaskRun, err error) error {
 	if err == nil {
 		return nil
 	}
-	var ue *userError
+	var ue *failure.UserError
 	switch {
 	case errors.As(err, &ue):
-		r.fail(tr, ue.reason, ue.err.Error())
+		r.fail(tr, ue.Reason, ue.Err.Error())
 	case resolution.IsUserError(err):
 		r.fail(tr, ReasonCouldntGetTask, err.Error())
 	default:
@@ -283,15 +282,6 @@ func (r *Reconciler) failOnUserError(tr *v1.TaskRun, err error) error {
 	}
 	return nil
 }
-
-// userError is a failure the user must fix, with the reason to report.
-type userError struct {
-	reason string
-	err    error
-}
-
-func (e *userError) Error() string { return e.err.Error() }
-func (e *userError) Unwrap() error { return e.err }
 
 // writeStatus writes tr's status if this pass changed it, then emits the
 // events that describe the change (after the write, so a conflict that

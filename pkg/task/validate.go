@@ -10,6 +10,7 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 
 	"github.com/slipway-ci/slipway/pkg/defaults"
+	"github.com/slipway-ci/slipway/pkg/failure"
 )
 
 // validate applies defaults (defaults.Apply) to copies of the TaskRun and its spec, and validates both
@@ -45,7 +46,7 @@ func validate(ctx context.Context, rn *run) error {
 	}
 	if rn.cfg.ParamEnum() {
 		if err := checkEnums(rn.spec.Params, d.Spec.Params); err != nil {
-			return &userError{reason: v1.TaskRunReasonInvalidParamValue.String(), err: err}
+			return failure.User(v1.TaskRunReasonInvalidParamValue.String(), err)
 		}
 	}
 	return checkWorkspaces(rn.spec.Workspaces, d.Spec.Workspaces)

@@ -365,6 +365,13 @@ metadata: {name: r}
 spec:
   taskRef: {name: absent}
 `},
+	{name: "missing-pipeline", kind: "PipelineRun", run: "r", status: "False", reason: "CouldntGetPipeline", message: `Pipeline "absent" not found`, docs: `
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {name: r}
+spec:
+  pipelineRef: {name: absent}
+`},
 	{name: "missing-stepaction", kind: "TaskRun", run: "r", status: "False", reason: "TaskRunResolutionFailed", message: `StepAction "absent" not found`, docs: `
 apiVersion: tekton.dev/v1
 kind: TaskRun
