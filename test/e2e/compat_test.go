@@ -447,6 +447,17 @@ spec:
       when: [{cel: "'$(params.env)' in ['dev', 'qa']"}]
       taskSpec: {steps: [{name: s, image: busybox, script: "true"}]}
 `, &pipelinev1.PipelineRun{})
+	e.apply(`
+metadata: {name: celbad}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: t
+      when: [{cel: "'a' + 'b'"}]
+      taskSpec: {steps: [{name: s, image: busybox, script: "true"}]}
+`, &pipelinev1.PipelineRun{})
+	bad := e.waitPipelineRunDone("celbad", time.Minute)
+	wantCondition(t, bad.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionFalse, "CELEvaluationFailed")
 	cel := e.waitPipelineRunDone("cel", 2*time.Minute)
 	wantCondition(t, cel.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Completed")
 	if len(cel.Status.SkippedTasks) != 1 || cel.Status.SkippedTasks[0].Name != "deploy" {

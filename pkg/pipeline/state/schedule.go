@@ -27,13 +27,6 @@ func (e *evaluation) checkParams() string {
 	if len(missing) > 0 {
 		return fmt.Sprintf("PipelineRun %q is missing values for pipeline parameters %s", e.pr.Name, strings.Join(missing, ", "))
 	}
-	for _, ts := range e.all() {
-		for _, we := range ts.pt.When {
-			if we.CEL != "" {
-				return fmt.Sprintf("pipeline task %q: CEL when expressions are not supported; use input, operator and values", ts.name)
-			}
-		}
-	}
 	return ""
 }
 
