@@ -55,13 +55,47 @@ func (a *Admission) Default(ctx context.Context, req admission.Request) admissio
 	return admission.PatchResponseFromRaw(req.Object.Raw, out)
 }
 
+// Admit is the one webhook config/ installs: Default and Validate in a
+// single round trip (decode, defaults, metadata, Tekton's Validate), half
+// the API server → webhook calls of Tekton's two webhooks (D11).
+func (a *Admission) Admit(ctx context.Context, req admission.Request) admission.Response {
+	obj, cfg, ctx, done := a.prepare(ctx, req, "mutation failed")
+	if done != nil {
+		return *done
+	}
+	if req.Operation == admissionv1.Create {
+		a.propagateMetadata(ctx, obj)
+	}
+	warnings, denied := validate(ctx, cfg, obj)
+	if denied != nil {
+		return *denied
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("encoding defaulted object: %w", err))
+	}
+	return admission.PatchResponseFromRaw(req.Object.Raw, out).WithWarnings(warnings...)
+}
+
 // Validate runs Tekton's Validate on the object, defaulted again so that
 // it judges what will be stored even if the mutating webhook was skipped.
+// It serves /validate, for a separate ValidatingWebhookConfiguration
+// (e.g. to validate after other mutating webhooks); config/ uses Admit.
 func (a *Admission) Validate(ctx context.Context, req admission.Request) admission.Response {
 	obj, cfg, ctx, done := a.prepare(ctx, req, "decoding request failed")
 	if done != nil {
 		return *done
 	}
+	warnings, denied := validate(ctx, cfg, obj)
+	if denied != nil {
+		return *denied
+	}
+	return admission.Allowed("").WithWarnings(warnings...)
+}
+
+// validate runs Tekton's Validate with cfg's feature gates and returns its
+// warnings, or the refusal (with the warnings too).
+func validate(ctx context.Context, cfg *config.Config, obj object) ([]string, *admission.Response) {
 	fe := obj.Validate(cfg.Tekton(ctx))
 	var warnings []string
 	if w := fe.Filter(apis.WarningLevel); w != nil {
@@ -70,9 +104,10 @@ func (a *Admission) Validate(ctx context.Context, req admission.Request) admissi
 		}
 	}
 	if e := fe.Filter(apis.ErrorLevel); e != nil {
-		return deny("validation failed: %v", e).WithWarnings(warnings...)
+		r := deny("validation failed: %v", e).WithWarnings(warnings...)
+		return warnings, &r
 	}
-	return admission.Allowed("").WithWarnings(warnings...)
+	return warnings, nil
 }
 
 // prepare is both webhooks' start: only creates and updates are looked at;

@@ -208,3 +208,36 @@ func TestDeleteAllowed(t *testing.T) {
 		}
 	}
 }
+
+// Admit is Default and Validate in one call: it refuses what either
+// refuses and patches what Default patches.
+func TestAdmit(t *testing.T) {
+	t.Parallel()
+	a := NewAdmission(fixedConfig(config.Default()), nil, nil)
+	tests := []struct{ name, doc, want string }{
+		{name: "valid", doc: validTaskRun},
+		{name: "unknown field", doc: strings.Replace(validTaskRun, "script: echo hi", "script: echo hi\n      stepz: x", 1),
+			want: `mutation failed: cannot decode incoming new object: json: unknown field "spec.taskSpec.steps[0].stepz"`},
+		{name: "invalid", doc: `
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: t}
+spec: {}
+`, want: "validation failed: missing field(s): spec.steps"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resp := a.Admit(context.Background(), request(t, admissionv1.Create, tc.doc))
+			if tc.want == "" {
+				if !resp.Allowed || len(resp.Patches) == 0 {
+					t.Errorf("allowed %v with %d patches, want allowed with the defaults", resp.Allowed, len(resp.Patches))
+				}
+				return
+			}
+			if resp.Allowed || !strings.HasPrefix(resp.Result.Message, tc.want) {
+				t.Errorf("response = %v %v, want refused with %q", resp.Allowed, resp.Result, tc.want)
+			}
+		})
+	}
+}

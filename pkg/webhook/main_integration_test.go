@@ -186,30 +186,18 @@ func restoreConversion(ctx context.Context, c client.Client) error {
 	return nil
 }
 
-// installWebhooks creates config/webhook.yaml's configurations with URLs
+// installWebhooks creates config/webhook.yaml's configuration with URLs
 // to this process instead of the in-cluster Service.
 func installWebhooks(ctx context.Context, c client.Client) error {
 	muts, err := configObjects[*admissionregistrationv1.MutatingWebhookConfiguration]("webhook.yaml")
 	if err != nil {
 		return err
 	}
-	vals, err := configObjects[*admissionregistrationv1.ValidatingWebhookConfiguration]("webhook.yaml")
-	if err != nil {
-		return err
-	}
 	for _, m := range muts {
 		for i := range m.Webhooks {
-			m.Webhooks[i].ClientConfig = admissionConfig(PathDefault)
+			m.Webhooks[i].ClientConfig = admissionConfig(PathAdmit)
 		}
 		if err := c.Create(ctx, m); err != nil {
-			return err
-		}
-	}
-	for _, v := range vals {
-		for i := range v.Webhooks {
-			v.Webhooks[i].ClientConfig = admissionConfig(PathValidate)
-		}
-		if err := c.Create(ctx, v); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 // Paths the handlers are served at (config/webhook.yaml names them).
 const (
+	PathAdmit    = "/admit"
 	PathDefault  = "/default"
 	PathValidate = "/validate"
 	PathConvert  = "/convert"
@@ -24,10 +25,9 @@ const (
 
 // Names of the objects in config/webhook.yaml.
 const (
-	MutatingName   = "defaulting.webhook.slipway.dev"
-	ValidatingName = "validation.webhook.slipway.dev"
-	ServiceName    = "slipway-webhook"
-	SecretName     = "slipway-webhook-certs"
+	MutatingName = "webhook.slipway.dev"
+	ServiceName  = "slipway-webhook"
+	SecretName   = "slipway-webhook-certs"
 )
 
 // Options configure the webhook.
@@ -63,7 +63,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	rot, err := certs.NewRotator(mgr.GetClient(), mgr.GetAPIReader(), mgr.GetLogger().WithName("webhook-certs"), certs.Options{
 		Namespace: o.Namespace, SecretName: SecretName, Hosts: o.Hosts,
-		Targets: certs.Targets{MutatingWebhooks: []string{MutatingName}, ValidatingWebhooks: []string{ValidatingName}, CRDs: crds},
+		Targets: certs.Targets{MutatingWebhooks: []string{MutatingName}, CRDs: crds},
 	})
 	if err != nil {
 		return err
@@ -73,6 +73,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.GetCertificate = rot.GetCertificate }},
 	})
 	a := NewAdmission(o.Config, mgr.GetClient(), mgr.GetAPIReader())
+	srv.Register(PathAdmit, &admission.Webhook{Handler: admission.HandlerFunc(a.Admit)})
 	srv.Register(PathDefault, &admission.Webhook{Handler: admission.HandlerFunc(a.Default)})
 	srv.Register(PathValidate, &admission.Webhook{Handler: admission.HandlerFunc(a.Validate)})
 	srv.Register(PathConvert, Converter{})

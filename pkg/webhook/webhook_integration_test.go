@@ -48,7 +48,7 @@ spec:
     steps:
     - {name: s, image: busybox, stepz: oops}
 `,
-		want: `admission webhook "defaulting.webhook.slipway.dev" denied the request: mutation failed: cannot decode incoming new object: json: unknown field "spec.taskSpec.steps[0].stepz"`,
+		want: `admission webhook "webhook.slipway.dev" denied the request: mutation failed: cannot decode incoming new object: json: unknown field "spec.taskSpec.steps[0].stepz"`,
 	}, {
 		name: "unknown field in v1beta1",
 		doc: `
@@ -68,7 +68,7 @@ metadata: {name: nosteps}
 spec:
   params: [{name: x}]
 `,
-		want: `admission webhook "validation.webhook.slipway.dev" denied the request: validation failed: missing field(s): spec.steps`,
+		want: `admission webhook "webhook.slipway.dev" denied the request: validation failed: missing field(s): spec.steps`,
 	}, {
 		name: "a param name that YAML made a boolean",
 		doc: `
