@@ -28,19 +28,6 @@ func inject(ctx context.Context, reader client.Reader, writer client.Client, t T
 			return err
 		}
 	}
-	for _, name := range t.ValidatingWebhooks {
-		o := &admissionregistrationv1.ValidatingWebhookConfiguration{}
-		err := update(ctx, reader, writer, name, o, func() bool {
-			configs := make([]*admissionregistrationv1.WebhookClientConfig, len(o.Webhooks))
-			for i := range o.Webhooks {
-				configs[i] = &o.Webhooks[i].ClientConfig
-			}
-			return setBundles(configs, caBundle)
-		})
-		if err != nil {
-			return err
-		}
-	}
 	for _, name := range t.CRDs {
 		o := &apiextensionsv1.CustomResourceDefinition{}
 		err := update(ctx, reader, writer, name, o, func() bool {

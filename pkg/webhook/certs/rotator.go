@@ -21,8 +21,9 @@ import (
 
 // Targets name the objects whose caBundle the Rotator keeps current.
 type Targets struct {
-	MutatingWebhooks   []string
-	ValidatingWebhooks []string
+	// MutatingWebhooks are MutatingWebhookConfigurations (config/ installs
+	// one, webhook.slipway.dev, that also validates).
+	MutatingWebhooks []string
 	// CRDs get the bundle in spec.conversion.webhook.clientConfig.
 	CRDs []string
 }
