@@ -216,6 +216,17 @@ func TestAdmit(t *testing.T) {
 	a := NewAdmission(fixedConfig(config.Default()), nil, nil)
 	tests := []struct{ name, doc, want string }{
 		{name: "valid", doc: validTaskRun},
+		{name: "PipelineRun with generateName", doc: `
+apiVersion: tekton.dev/v1
+kind: PipelineRun
+metadata: {generateName: demo-, namespace: default}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: a
+      taskSpec: {steps: [{name: s, image: busybox, script: "true"}]}
+`},
+		{name: "generateName", doc: strings.Replace(validTaskRun, "metadata: {name: tr, namespace: default}", "metadata: {generateName: tr-, namespace: default}", 1)},
 		{name: "unknown field", doc: strings.Replace(validTaskRun, "script: echo hi", "script: echo hi\n      stepz: x", 1),
 			want: `mutation failed: cannot decode incoming new object: json: unknown field "spec.taskSpec.steps[0].stepz"`},
 		{name: "invalid", doc: `
