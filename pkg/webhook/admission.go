@@ -96,12 +96,13 @@ func (a *Admission) Validate(ctx context.Context, req admission.Request) admissi
 // validate runs Tekton's Validate with cfg's feature gates and returns its
 // warnings, or the refusal (with the warnings too).
 func validate(ctx context.Context, cfg *config.Config, obj object) ([]string, *admission.Response) {
-	// The API server generates a generateName's name after admission:
-	// validate with a name of the shape it will have, on a copy.
+	// On a copy: Tekton's TaskRun validation writes object param defaults
+	// into the given values' maps, which Admit would then store. The API
+	// server names a generateName object after admission: validate it with
+	// a name of the shape it will get.
+	obj = obj.DeepCopyObject().(object)
 	if m, ok := obj.(metav1.Object); ok && m.GetName() == "" && m.GetGenerateName() != "" {
-		c := obj.DeepCopyObject().(object)
-		c.(metav1.Object).SetName(m.GetGenerateName() + "xxxxx")
-		obj = c
+		m.SetName(m.GetGenerateName() + "xxxxx")
 	}
 	fe := obj.Validate(cfg.Tekton(ctx))
 	var warnings []string
