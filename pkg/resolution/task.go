@@ -42,7 +42,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // IsUserError reports whether err is a resolution failure the user must fix.
 func IsUserError(err error) bool {
 	var e *Error
-	return errors.As(err, &e)
+	var re *RemoteError
+	return errors.As(err, &e) || errors.As(err, &re)
 }
 
 // Task returns a copy of the spec of the namespaced Task that ref names, and
