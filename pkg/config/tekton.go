@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	tektonconfig "github.com/tektoncd/pipeline/pkg/apis/config"
 	corev1 "k8s.io/api/core/v1"
@@ -38,6 +39,8 @@ var (
 		"default-timeout-minutes": true, "default-service-account": true,
 		"default-managed-by-label-value": true, "default-pod-template": true,
 		"default-max-matrix-combinations-count": true,
+		// Bounds each remote resolution (pkg/resolution, D15).
+		"default-maximum-resolution-timeout": true,
 	}
 	// Every key Tekton v1.15 reads, so that a typo is reported too.
 	tektonFeatureFlagKeys = []string{"await-sidecar-readiness", "coschedule", "disable-creds-init",
@@ -127,6 +130,15 @@ func data(cm *corev1.ConfigMap) map[string]string {
 // must then be in their param's enum.
 func (c *Config) ParamEnum() bool {
 	return c.TektonConfig != nil && c.TektonConfig.FeatureFlags.EnableParamEnum
+}
+
+// ResolutionTimeout bounds one remote resolution: Tekton's
+// default-maximum-resolution-timeout (config-defaults, default 1m).
+func (c *Config) ResolutionTimeout() time.Duration {
+	if c.TektonConfig != nil && c.TektonConfig.Defaults.DefaultMaximumResolutionTimeout > 0 {
+		return c.TektonConfig.Defaults.DefaultMaximumResolutionTimeout
+	}
+	return tektonconfig.DefaultMaximumResolutionTimeout
 }
 
 // Tekton returns ctx carrying Tekton's configuration as read from its

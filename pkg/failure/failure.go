@@ -34,3 +34,20 @@ func AsUser(err error) (*UserError, bool) {
 	ok := errors.As(err, &ue)
 	return ue, ok
 }
+
+// Pending stops a pass while something the run waits for happens in the
+// background (a remote ref resolving); the run's Succeeded condition stays
+// Unknown with Reason and Message, and the run is enqueued again when it
+// ends.
+type Pending struct {
+	Reason, Message string
+}
+
+func (e *Pending) Error() string { return e.Message }
+
+// AsPending returns the Pending in err's chain, if any.
+func AsPending(err error) (*Pending, bool) {
+	var p *Pending
+	ok := errors.As(err, &p)
+	return p, ok
+}

@@ -19,12 +19,14 @@ import (
 	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/pipeline/dag"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
+	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // Reconciler runs PipelineRuns as child TaskRuns.
 type Reconciler struct {
 	client      client.Client
+	remote      *resolution.Manager
 	recorder    events.EventRecorder
 	clock       clock.PassiveClock
 	namespace   string
@@ -82,6 +84,9 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 		err = r.checkTasks(ctx, pr, spec)
 	}
 	if err != nil {
+		if p, ok := failure.AsPending(err); ok {
+			return r.waitForResolution(pr, p, cfg), nil
+		}
 		if ue, ok := failure.AsUser(err); ok {
 			r.fail(pr, ue.Reason, ue.Error())
 			return ctrl.Result{}, nil

@@ -8,7 +8,10 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+
+	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
 // ControllerName names the controller in logs, metrics and events.
@@ -23,7 +26,12 @@ type options struct {
 	parallelism int
 	clock       clock.PassiveClock
 	recorder    events.EventRecorder
+	remote      *resolution.Manager
 }
+
+// WithRemote resolves pipelineRefs and taskRefs that name a resolver
+// (default: refused).
+func WithRemote(m *resolution.Manager) Option { return func(o *options) { o.remote = m } }
 
 // WithNamespace sets the namespace of the slipway-config ConfigMap.
 func WithNamespace(ns string) Option { return func(o *options) { o.namespace = ns } }
@@ -67,14 +75,18 @@ func Setup(mgr ctrl.Manager, opts ...Option) error {
 		clock:       o.clock,
 		namespace:   o.namespace,
 		parallelism: o.parallelism,
+		remote:      o.remote,
 	}
-	err := ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&v1.PipelineRun{}).
 		Owns(&v1.TaskRun{}).
 		Owns(&corev1.PersistentVolumeClaim{}).
-		WithOptions(controller.Options{MaxConcurrentReconciles: o.workers}).
-		Complete(r)
+		WithOptions(controller.Options{MaxConcurrentReconciles: o.workers})
+	if o.remote != nil {
+		b = b.WatchesRawSource(o.remote.Source("PipelineRun", func() client.Object { return &v1.PipelineRun{} }))
+	}
+	err := b.Complete(r)
 	if err != nil {
 		return fmt.Errorf("setting up the PipelineRun controller: %w", err)
 	}

@@ -36,6 +36,12 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 	switch {
 	case pr.Spec.PipelineSpec != nil:
 		spec = pr.Spec.PipelineSpec.DeepCopy()
+	case pr.Spec.PipelineRef != nil && resolution.IsRemote(pr.Spec.PipelineRef.ResolverRef):
+		resolved, rspec, err := r.remotePipeline(ctx, pr, cfg)
+		if err != nil {
+			return "", nil, err
+		}
+		name, spec = resolved, rspec
 	case pr.Spec.PipelineRef != nil:
 		var err error
 		spec, err = resolution.Pipeline(ctx, r.client, pr.Namespace, pr.Spec.PipelineRef)
@@ -49,8 +55,12 @@ func (r *Reconciler) pipelineSpec(ctx context.Context, pr *v1.PipelineRun, cfg *
 	default:
 		return "", nil, failure.Userf(state.ReasonValidationFailed, "PipelineRun %s/%s has neither pipelineRef nor pipelineSpec", pr.Namespace, pr.Name)
 	}
+	inlined, err := r.inlineRemoteTasks(ctx, pr, spec, name, cfg)
+	if err != nil {
+		return "", nil, err
+	}
 	defaults.Apply(ctx, cfg, spec)
-	if pr.Spec.PipelineSpec != nil {
+	if pr.Spec.PipelineSpec != nil && !inlined {
 		return name, spec, nil // validated with the PipelineRun above
 	}
 	if err := spec.Validate(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-logr/logr"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,6 +24,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/resolution"
+	"github.com/slipway-ci/slipway/pkg/resources"
 	"github.com/slipway-ci/slipway/pkg/substitution"
 )
 
@@ -36,6 +38,7 @@ type Reconciler struct {
 	apiReader client.Reader
 	recorder  events.EventRecorder
 	images    image.Resolver
+	remote    *resolution.Manager
 	clock     clock.PassiveClock
 	// namespace holds the slipway-config ConfigMap.
 	namespace string
@@ -54,6 +57,8 @@ type run struct {
 	cached *corev1.Pod
 	// podCreated is set when this pass created the attempt's pod.
 	podCreated bool
+	// refSource is where a remotely resolved Task came from.
+	refSource *v1.RefSource
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -118,6 +123,9 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	}
 	r.start(tr)
 	if err := r.resolve(ctx, rn); err != nil {
+		if res, waiting, werr := r.waitForResolution(ctx, rn, err); waiting {
+			return res, werr
+		}
 		return ctrl.Result{}, r.failOnUserError(tr, err)
 	}
 	cached, err := r.cachedPod(ctx, tr)
@@ -136,6 +144,9 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	}
 	if tr.Status.TaskSpec == nil {
 		tr.Status.TaskSpec = rn.spec.DeepCopy()
+		if rn.refSource != nil {
+			tr.Status.Provenance = &v1.Provenance{RefSource: rn.refSource}
+		}
 	}
 	if stopped, err := r.stopIfCancelledOrTimedOut(ctx, rn); stopped || err != nil {
 		return ctrl.Result{}, err
@@ -173,6 +184,11 @@ func (r *Reconciler) resolve(ctx context.Context, rn *run) error {
 		rn.spec = tr.Status.TaskSpec.DeepCopy()
 	case tr.Spec.TaskSpec != nil:
 		rn.spec = substitution.PropagateWorkspaces(tr.Spec.TaskSpec.DeepCopy(), tr.Spec.Workspaces)
+		rn.refSource = resources.RefSourceOf(tr)
+	case tr.Spec.TaskRef != nil && resolution.IsRemote(tr.Spec.TaskRef.ResolverRef):
+		if err := r.remoteTask(ctx, rn); err != nil {
+			return err
+		}
 	case tr.Spec.TaskRef != nil:
 		spec, err := resolution.Task(ctx, r.client, tr.Namespace, tr.Spec.TaskRef)
 		if err != nil {
@@ -197,9 +213,12 @@ func (r *Reconciler) inlineStepActions(ctx context.Context, rn *run) error {
 		if st.Ref == nil {
 			continue
 		}
-		sa, err := resolution.StepAction(ctx, r.client, rn.tr.Namespace, st.Ref)
+		sa, err := r.stepAction(ctx, rn, substitution.StepName(i, st), st.Ref)
+		if _, ok := failure.AsUser(err); ok {
+			return err
+		}
 		if err != nil && !resolution.IsUserError(err) {
-			return err // the API server failed: retry
+			return err // pending, or the API server failed: retry
 		}
 		if err == nil {
 			*st, err = substitution.InlineStepAction(*st, st.Ref.Name, sa)
@@ -209,6 +228,14 @@ func (r *Reconciler) inlineStepActions(ctx context.Context, rn *run) error {
 		}
 	}
 	return nil
+}
+
+// stepAction returns the StepAction a step's ref names.
+func (r *Reconciler) stepAction(ctx context.Context, rn *run, step string, ref *v1.Ref) (*v1beta1.StepActionSpec, error) {
+	if resolution.IsRemote(ref.ResolverRef) {
+		return r.remoteStepAction(ctx, rn, step, ref)
+	}
+	return resolution.StepAction(ctx, r.client, rn.tr.Namespace, ref)
 }
 
 // applyPodStatus copies what the pod says into the TaskRun's status.

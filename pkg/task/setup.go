@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
@@ -29,6 +30,9 @@ type Options struct {
 	Workers int
 	// Images looks up step image entrypoints.
 	Images image.Resolver
+	// Remote resolves taskRefs and step refs with a resolver; nil refuses
+	// them.
+	Remote *resolution.Manager
 	// Clock defaults to the real clock; tests inject a fake one.
 	Clock clock.PassiveClock
 	// Recorder receives events; it defaults to the manager's recorder.
@@ -55,15 +59,19 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		apiReader: mgr.GetAPIReader(),
 		recorder:  opts.Recorder,
 		images:    opts.Images,
+		remote:    opts.Remote,
 		clock:     opts.Clock,
 		namespace: opts.Namespace,
 	}
-	err := ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&v1.TaskRun{}).
 		Watches(&corev1.Pod{}, podEvents(mgr)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Workers}).
-		Complete(r)
+		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Workers})
+	if opts.Remote != nil {
+		b = b.WatchesRawSource(opts.Remote.Source("TaskRun", func() client.Object { return &v1.TaskRun{} }))
+	}
+	err := b.Complete(r)
 	if err != nil {
 		return fmt.Errorf("setting up the TaskRun controller: %w", err)
 	}
