@@ -62,11 +62,16 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err := mgr.Add(sink); err != nil {
 		return fmt.Errorf("adding the event sink: %w", err)
 	}
-	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink})
+	remote, err := newResolution(mgr, o)
 	if err != nil {
 		return err
 	}
-	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers), pipeline.WithRecorder(sink))
+	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink, Remote: remote})
+	if err != nil {
+		return err
+	}
+	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers), pipeline.WithRecorder(sink),
+		pipeline.WithRemote(remote))
 	if err != nil {
 		return err
 	}

@@ -37,10 +37,10 @@ type Local interface {
 type Manager struct {
 	resolvers map[string]Resolver
 	// onDone holds, by Owner.Kind, what enqueues a run (Source).
-	onDone map[string]func(types.NamespacedName)
-	clock     clock.Clock
-	cache     *contentCache
-	metrics   *Metrics
+	onDone  map[string]func(types.NamespacedName)
+	clock   clock.Clock
+	cache   *contentCache
+	metrics *Metrics
 
 	mu      sync.Mutex
 	flights map[string]*flight

@@ -51,7 +51,9 @@ func (*Resolver) Name() string { return "cluster" }
 func (*Resolver) Local() bool { return true }
 
 // Pin implements resolution.Resolver: cluster objects are not cached.
-func (*Resolver) Pin(context.Context, resolution.Request) (string, bool, error) { return "", false, nil }
+func (*Resolver) Pin(context.Context, resolution.Request) (string, bool, error) {
+	return "", false, nil
+}
 
 // Fetch implements resolution.Resolver.
 func (r *Resolver) Fetch(ctx context.Context, req resolution.Request, _ string) (*resolution.Resolved, error) {
