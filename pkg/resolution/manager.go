@@ -54,6 +54,9 @@ type flight struct {
 	res     *Resolved
 	err     error
 	waiters map[Owner]bool
+	// askers are the runs that asked; every one after the first is
+	// answered without a fetch of its own (a cache hit).
+	askers map[Owner]bool
 }
 
 // keepDone is how long an ended resolution's answer waits for its runs.
@@ -101,20 +104,23 @@ func (m *Manager) Resolve(ctx context.Context, owner Owner, req Request, timeout
 	defer m.mu.Unlock()
 	m.sweep()
 	f := m.flights[key]
-	if f != nil && f.done {
-		return f.res, false, f.err
-	}
 	if f == nil {
-		f = &flight{waiters: map[Owner]bool{}}
+		f = &flight{waiters: map[Owner]bool{}, askers: map[Owner]bool{owner: true}}
 		m.flights[key] = f
-		go m.fly(key, f, r, req, timeout)
+		go m.fly(f, r, req, timeout)
+	} else if !f.askers[owner] {
+		f.askers[owner] = true
+		m.metrics.hit(req.Resolver)
+	}
+	if f.done {
+		return f.res, false, f.err
 	}
 	f.waiters[owner] = true
 	return nil, true, nil
 }
 
 // fly resolves req in the background and notifies the waiters.
-func (m *Manager) fly(key string, f *flight, r Resolver, req Request, timeout time.Duration) {
+func (m *Manager) fly(f *flight, r Resolver, req Request, timeout time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	res, err := m.fetch(ctx, r, req)
