@@ -42,8 +42,12 @@ type Manager struct {
 	cache   *contentCache
 	metrics *Metrics
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// flights are the latest resolution of each request; asked holds
+	// the one each run asked for, so that it gets that answer even when
+	// a later run started a newer resolution of the same request.
 	flights map[string]*flight
+	asked   map[askKey]*flight
 	swept   time.Time
 }
 
@@ -54,12 +58,15 @@ type flight struct {
 	res     *Resolved
 	err     error
 	waiters map[Owner]bool
-	// askers are the runs that asked; every one after the first is
-	// answered without a fetch of its own (a cache hit).
-	askers map[Owner]bool
 }
 
-// keepDone is how long an ended resolution's answer waits for its runs.
+type askKey struct {
+	owner Owner
+	key   string
+}
+
+// keepDone is how long an ended resolution's answer waits for the runs
+// that asked for it.
 const keepDone = 30 * time.Second
 
 // ManagerOption configures NewManager.
@@ -77,7 +84,7 @@ func WithMetrics(mt *Metrics) ManagerOption { return func(m *Manager) { m.metric
 // NewManager returns a Manager for the given resolvers.
 func NewManager(resolvers []Resolver, opts ...ManagerOption) *Manager {
 	m := &Manager{resolvers: map[string]Resolver{}, onDone: map[string]func(types.NamespacedName){}, clock: clock.RealClock{},
-		cache: newContentCache(512), flights: map[string]*flight{}}
+		cache: newContentCache(512), flights: map[string]*flight{}, asked: map[askKey]*flight{}}
 	for _, r := range resolvers {
 		m.resolvers[r.Name()] = r
 	}
@@ -103,14 +110,21 @@ func (m *Manager) Resolve(ctx context.Context, owner Owner, req Request, timeout
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep()
-	f := m.flights[key]
+	f := m.asked[askKey{owner, key}]
 	if f == nil {
-		f = &flight{waiters: map[Owner]bool{}, askers: map[Owner]bool{owner: true}}
-		m.flights[key] = f
-		go m.fly(f, r, req, timeout)
-	} else if !f.askers[owner] {
-		f.askers[owner] = true
-		m.metrics.hit(req.Resolver)
+		f = m.flights[key]
+		switch {
+		case f == nil || f.done:
+			// A run that asks after an answer came resolves again (a
+			// branch may have moved): a Pin and, when nothing moved, no
+			// fetch.
+			f = &flight{waiters: map[Owner]bool{}}
+			m.flights[key] = f
+			go m.fly(f, r, req, timeout)
+		default:
+			m.metrics.hit(req.Resolver) // shares a fetch in flight
+		}
+		m.asked[askKey{owner, key}] = f
 	}
 	if f.done {
 		return f.res, false, f.err
@@ -178,6 +192,11 @@ func (m *Manager) sweep() {
 	for k, f := range m.flights {
 		if f.done && now.Sub(f.ended) > keepDone {
 			delete(m.flights, k)
+		}
+	}
+	for k, f := range m.asked {
+		if f.done && now.Sub(f.ended) > keepDone {
+			delete(m.asked, k)
 		}
 	}
 }

@@ -183,3 +183,24 @@ func TestManagerErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestManagerLaterRunPinsAgain(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Now())
+	git := &fakeResolver{name: "git", pin: "abc"}
+	m, notified := newTestManager(clk, git)
+	req := Request{Resolver: "git", Namespace: "ns", Kind: "Task", Params: map[string]string{"name": "build"}}
+	a := Owner{Kind: "TaskRun", NamespacedName: types.NamespacedName{Namespace: "ns", Name: "a"}}
+	b := Owner{Kind: "TaskRun", NamespacedName: types.NamespacedName{Namespace: "ns", Name: "b"}}
+	if _, err := waitNotified(t, m, notified, a, req, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	git.mu.Lock()
+	git.pin = "def" // the branch moved just after run a resolved
+	git.mu.Unlock()
+	if _, err := waitNotified(t, m, notified, b, req, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if pins, _ := git.counts(); pins != 2 || git.lastPinFetched != "def" {
+		t.Errorf("pins = %d, fetched pin %q: a later run must pin again and see the moved branch", pins, git.lastPinFetched)
+	}
+}

@@ -212,15 +212,6 @@ func remoteRepo(t *testing.T, e *env, bundleRef, catalogNS string) (*gitserver.R
 	return repo, repoURL
 }
 
-func pipelineResult(pr *pipelinev1.PipelineRun, name string) string {
-	for _, r := range pr.Status.Results {
-		if r.Name == name {
-			return r.Value.StringVal
-		}
-	}
-	return ""
-}
-
 // checkProvenance: the PipelineRun records the git commit of its pipeline,
 // each TaskRun where its Task came from.
 func checkProvenance(t *testing.T, e *env, pr *pipelinev1.PipelineRun) {

@@ -19,7 +19,7 @@ import (
 // Resolver reads objects out of Tekton bundles in registries.
 type Resolver struct {
 	secrets   resolution.SecretGetter
-	insecure  []string
+	insecure  func(context.Context) []string
 	transport http.RoundTripper
 }
 
@@ -31,7 +31,14 @@ type Option func(*Resolver)
 // WithInsecureRegistries lists the registries (host[:port]) reached over
 // plain HTTP, such as the local cluster's registry at <nodeIP>:5000.
 func WithInsecureRegistries(hosts []string) Option {
-	return func(r *Resolver) { r.insecure = append([]string(nil), hosts...) }
+	hosts = append([]string(nil), hosts...)
+	return func(r *Resolver) { r.insecure = func(context.Context) []string { return hosts } }
+}
+
+// WithInsecureRegistriesFrom reads the plain-HTTP registries at each
+// resolution (the controller passes slipway-config's insecure-registries).
+func WithInsecureRegistriesFrom(f func(context.Context) []string) Option {
+	return func(r *Resolver) { r.insecure = f }
 }
 
 // WithTransport sets the HTTP transport used to reach registries.
@@ -41,7 +48,7 @@ func WithTransport(t http.RoundTripper) Option {
 
 // New returns a Resolver that reads pull Secrets with secrets.
 func New(secrets resolution.SecretGetter, opts ...Option) *Resolver {
-	r := &Resolver{secrets: secrets, transport: remote.DefaultTransport}
+	r := &Resolver{secrets: secrets, transport: remote.DefaultTransport, insecure: func(context.Context) []string { return nil }}
 	for _, o := range opts {
 		o(r)
 	}
@@ -55,7 +62,7 @@ func (r *Resolver) Name() string { return "bundles" }
 // digest, read from the registry unless the bundle is given by digest.
 // With cache "never" it answers not ok.
 func (r *Resolver) Pin(ctx context.Context, req resolution.Request) (string, bool, error) {
-	p, err := parseParams(req, r.insecure)
+	p, err := parseParams(req, r.insecure(ctx))
 	if err != nil {
 		return "", false, err
 	}
@@ -86,7 +93,7 @@ func (r *Resolver) Pin(ctx context.Context, req resolution.Request) (string, boo
 // and name, recorded as Tekton's bundles resolver does: the repository as
 // URI, the image digest, the object's name as entry point.
 func (r *Resolver) Fetch(ctx context.Context, req resolution.Request, pin string) (*resolution.Resolved, error) {
-	p, err := parseParams(req, r.insecure)
+	p, err := parseParams(req, r.insecure(ctx))
 	if err != nil {
 		return nil, err
 	}
