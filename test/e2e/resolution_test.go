@@ -155,6 +155,69 @@ func TestRemoteResolution(t *testing.T) {
 	after := resolutionMetrics(t, e)
 	checkFetchedOnce(t, before, after)
 	refusedNamespace(t, e, bundleRef)
+	taskRunRefs(t, e, repoURL, bundleRef)
+}
+
+// taskRunRefs: a TaskRun's taskRef from git and a step's StepAction ref
+// from a bundle run; an unknown revision fails the TaskRun at once with
+// Tekton's reason and the resolver's words.
+func taskRunRefs(t *testing.T, e *env, repoURL, bundleRef string) {
+	t.Helper()
+	ctx := context.Background()
+	saRef, err := name.ParseReference(hostRegistry+"/e2e/"+e.ns+"-actions:v1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	action := "apiVersion: tekton.dev/v1beta1\nkind: StepAction\nmetadata: {name: hello}\nspec:\n  image: busybox\n  script: echo hello from a bundled StepAction\n"
+	if _, err := bundles.Push(ctx, saRef, [][]byte{[]byte(action)}); err != nil {
+		t.Fatal(err)
+	}
+	nodeBundle := strings.SplitN(bundleRef, "/", 2)[0] + "/e2e/" + e.ns + "-actions:v1"
+	doc := fmt.Sprintf(`apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  name: %%s
+spec:
+  taskRef:
+    resolver: git
+    params:
+    - {name: url, value: %s}
+    - {name: revision, value: %%s}
+    - {name: pathInRepo, value: tasks/word.yaml}
+`, repoURL)
+	e.apply(fmt.Sprintf(doc, "from-git", "main"), &pipelinev1.TaskRun{})
+	e.apply(fmt.Sprintf(doc, "no-such-revision", "nope"), &pipelinev1.TaskRun{})
+	e.apply(fmt.Sprintf(`apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata:
+  name: step-action
+spec:
+  taskSpec:
+    steps:
+    - name: hello
+      ref:
+        resolver: bundles
+        params:
+        - {name: bundle, value: %s}
+        - {name: name, value: hello}
+        - {name: kind, value: stepaction}
+`, nodeBundle), &pipelinev1.TaskRun{})
+	tr := e.waitTaskRunDone("from-git", 2*time.Minute)
+	wantCondition(t, tr.Status.GetCondition("Succeeded"), corev1.ConditionTrue, "Succeeded")
+	if p := tr.Status.Provenance; p == nil || p.RefSource == nil || p.RefSource.EntryPoint != "tasks/word.yaml" {
+		t.Errorf("provenance = %s", e.dump(p))
+	}
+	tr = e.waitTaskRunDone("no-such-revision", time.Minute)
+	c := tr.Status.GetCondition("Succeeded")
+	wantCondition(t, c, corev1.ConditionFalse, "TaskRunResolutionFailed")
+	if !strings.Contains(c.Message, `resolving Task with resolver "git"`) || !strings.Contains(c.Message, `"nope"`) {
+		t.Errorf("message = %q, want the resolver and the revision named", c.Message)
+	}
+	tr = e.waitTaskRunDone("step-action", 2*time.Minute)
+	wantCondition(t, tr.Status.GetCondition("Succeeded"), corev1.ConditionTrue, "Succeeded")
+	if got := e.logs(tr.Status.PodName, "step-hello"); !strings.Contains(got, "hello from a bundled StepAction") {
+		t.Errorf("step log = %q", got)
+	}
 }
 
 // pushBundle publishes Task "bundled" as a Tekton bundle in the local
