@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/slipway-ci/slipway/pkg/pipeline"
+	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
 // env is one apiserver with the PipelineRun controller, shared by the
@@ -87,7 +88,8 @@ func newEnv() (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := pipeline.Setup(mgr, pipeline.WithWorkers(4), pipeline.WithParallelism(64)); err != nil {
+	remote := resolution.NewManager([]resolution.Resolver{slow})
+	if err := pipeline.Setup(mgr, pipeline.WithWorkers(4), pipeline.WithParallelism(64), pipeline.WithRemote(remote)); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
