@@ -11,7 +11,7 @@ import (
 	resolverhttp "github.com/slipway-ci/slipway/pkg/resolution/http"
 )
 
-// Fetch a Task from a URL, checking its digest: nothing is pinned, and the
+// Fetch a Task from a URL, checking its digest: the digest pins it (cached), and the
 // RefSource records the content's sha256.
 func ExampleResolver() {
 	srv := httptest.NewServer(nethttp.HandlerFunc(func(w nethttp.ResponseWriter, _ *nethttp.Request) {
@@ -38,7 +38,7 @@ func ExampleResolver() {
 	fmt.Printf("pinned: %v\n%s", ok, got.Data)
 	fmt.Println(got.RefSource.Digest["sha256"])
 	// Output:
-	// pinned: false
+	// pinned: true
 	// kind: Task
 	// cccbd06e37bd4995c6bef8beb3b13778f46ac1a60faa1d8e1afa03adf0abaa82
 }

@@ -56,10 +56,15 @@ func New(secrets resolution.SecretGetter, opts ...Option) *Resolver {
 // Name is "http".
 func (r *Resolver) Name() string { return "http" }
 
-// Pin checks the params and never pins: content at a URL has no identity.
+// Pin checks the params. Content at a URL has no identity of its own, so
+// it is pinned (and cached) only when the digest param names it: Fetch
+// checks the content against it.
 func (r *Resolver) Pin(_ context.Context, req resolution.Request) (string, bool, error) {
-	_, err := parse(req.Params)
-	return "", false, err
+	p, err := parse(req.Params)
+	if err != nil || p.digest.algorithm == "" {
+		return "", false, err
+	}
+	return req.Params[paramDigest], true, nil
 }
 
 // Fetch GETs the url param; pin is ignored.

@@ -146,8 +146,8 @@ func resolve(ctx context.Context, r *resolverhttp.Resolver, params map[string]st
 	if err != nil {
 		return nil, err
 	}
-	if ok || pin != "" {
-		return nil, fmt.Errorf("Pin = %q, %v; want no pin", pin, ok)
+	if want := params["digest"]; ok != (want != "") || pin != want {
+		return nil, fmt.Errorf("Pin = %q, %v; want %q (the digest param, if any)", pin, ok, want)
 	}
 	return r.Fetch(ctx, req, pin)
 }
