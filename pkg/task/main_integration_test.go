@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
 // controllerNamespace holds slipway-config in the integration tests, as in config/.
@@ -101,7 +102,8 @@ func startManager(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	err = Setup(mgr, Options{Namespace: controllerNamespace, Workers: 4, Images: fakeImages{}, Clock: itest.clock})
+	remote := resolution.NewManager([]resolution.Resolver{slowTasks})
+	err = Setup(mgr, Options{Namespace: controllerNamespace, Workers: 4, Images: fakeImages{}, Clock: itest.clock, Remote: remote})
 	if err != nil {
 		return err
 	}
