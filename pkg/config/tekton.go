@@ -41,6 +41,8 @@ var (
 		"default-max-matrix-combinations-count": true,
 		// Bounds each remote resolution (pkg/resolution, D15).
 		"default-maximum-resolution-timeout": true,
+		// A pod in ImagePullBackOff fails its TaskRun (TaskRunImagePullFailed).
+		"default-imagepullbackoff-timeout": true,
 	}
 	// Every key Tekton v1.15 reads, so that a typo is reported too.
 	tektonFeatureFlagKeys = []string{"await-sidecar-readiness", "coschedule", "disable-creds-init",
@@ -139,6 +141,16 @@ func (c *Config) ResolutionTimeout() time.Duration {
 		return c.TektonConfig.Defaults.DefaultMaximumResolutionTimeout
 	}
 	return tektonconfig.DefaultMaximumResolutionTimeout
+}
+
+// ImagePullBackOffTimeout is how long a TaskRun's pod may stay in
+// ImagePullBackOff before the TaskRun fails: Tekton's
+// default-imagepullbackoff-timeout (config-defaults, default 0: at once).
+func (c *Config) ImagePullBackOffTimeout() time.Duration {
+	if c.TektonConfig == nil {
+		return tektonconfig.DefaultImagePullBackOffTimeout
+	}
+	return c.TektonConfig.Defaults.DefaultImagePullBackOffTimeout
 }
 
 // Tekton returns ctx carrying Tekton's configuration as read from its

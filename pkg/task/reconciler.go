@@ -156,6 +156,11 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 		return ctrl.Result{}, r.failOnUserError(tr, err)
 	}
 	r.applyPodStatus(tr, pod, rn.spec)
+	if !tr.IsDone() && r.failImagePull(rn, pod) {
+		if err := r.stopPod(ctx, pod); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if tr.IsFailure() && tr.IsRetriable() && !tr.IsCancelled() {
 		// The status write triggers the pass that creates the next pod.
 		r.retry(tr)

@@ -361,3 +361,29 @@ func (e *env) waitForPodStopped(name string) {
 		return p.Status.Phase == corev1.PodFailed || p.Status.Phase == corev1.PodSucceeded, nil
 	})
 }
+
+// TestTaskRunImagePullFailed: a step whose image does not exist fails the
+// TaskRun as soon as the kubelet backs off (Tekton's
+// default-imagepullbackoff-timeout is 0), with Tekton's reason and words,
+// instead of waiting for the TaskRun's timeout.
+func TestTaskRunImagePullFailed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	node, _, _ := strings.Cut(gitServer(t), ":")
+	image := node + ":5000/e2e/does-not-exist:v1"
+	e.apply(`
+metadata: {name: no-image}
+spec:
+  taskSpec:
+    steps:
+    - {name: first, image: busybox, script: "true"}
+    - {name: missing, image: "`+image+`", command: ["/bin/true"]}
+`, &pipelinev1.TaskRun{})
+	got := e.waitTaskRunDone("no-image", 2*time.Minute)
+	c := got.Status.GetCondition(apis.ConditionSucceeded)
+	wantCondition(t, c, corev1.ConditionFalse, "TaskRunImagePullFailed")
+	want := `the step "missing" in TaskRun "no-image" failed to pull the image "` + image + `"`
+	if !strings.Contains(c.Message, want) {
+		t.Errorf("message = %q, want it to start with %q", c.Message, want)
+	}
+}
