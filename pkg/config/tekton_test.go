@@ -43,10 +43,10 @@ func TestFromConfigMaps(t *testing.T) {
 		{
 			name:        "unimplemented and unknown keys are reported, defaults are not",
 			flags:       map[string]string{"results-from": "sidecar-logs", "disable-creds-init": "false", "enable-api-feilds": "alpha"},
-			defs:        map[string]string{"default-imagepullbackoff-timeout": "5m"},
+			defs:        map[string]string{"default-create-container-error-timeout": "5m"},
 			wantTimeout: time.Hour, wantSA: "default", wantAPI: "beta",
 			wantNotes: []string{
-				`config-defaults: default-imagepullbackoff-timeout="5m" is not implemented by Slipway (it behaves as with Tekton's default)`,
+				`config-defaults: default-create-container-error-timeout="5m" is not implemented by Slipway (it behaves as with Tekton's default)`,
 				`feature-flags: "enable-api-feilds" is not a key Tekton or Slipway knows (ignored)`,
 				`feature-flags: results-from="sidecar-logs" is not implemented by Slipway (it behaves as with Tekton's default)`,
 			},
