@@ -2,11 +2,8 @@ package git
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
@@ -116,18 +113,6 @@ func isAuthFailure(err error) bool {
 }
 
 func isUnreachable(err error) bool {
-	var (
-		dns      *net.DNSError
-		op       *net.OpError
-		unknown  x509.UnknownAuthorityError
-		hostname x509.HostnameError
-		invalid  x509.CertificateInvalidError
-		verify   *tls.CertificateVerificationError
-		record   tls.RecordHeaderError
-		hostKey  *hostKeyError
-	)
-	return errors.As(err, &dns) || errors.As(err, &op) ||
-		errors.As(err, &unknown) || errors.As(err, &hostname) ||
-		errors.As(err, &invalid) || errors.As(err, &verify) ||
-		errors.As(err, &record) || errors.As(err, &hostKey)
+	var hostKey *hostKeyError
+	return resolution.IsNetworkError(err) || errors.As(err, &hostKey)
 }

@@ -3,13 +3,10 @@ package http
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	nethttp "net/http"
 	"net/url"
 
@@ -169,25 +166,8 @@ func transportError(ctx context.Context, where, host string, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	if isUnreachable(err) {
+	if resolution.IsNetworkError(err) {
 		return fmt.Errorf("%s: host %s %w: %w", where, host, resolution.ErrUnreachable, err)
 	}
 	return fmt.Errorf("%s: %w", where, err)
-}
-
-// isUnreachable reports a DNS, connection or TLS failure.
-func isUnreachable(err error) bool {
-	var (
-		dns      *net.DNSError
-		op       *net.OpError
-		unknown  x509.UnknownAuthorityError
-		hostname x509.HostnameError
-		invalid  x509.CertificateInvalidError
-		verify   *tls.CertificateVerificationError
-		record   tls.RecordHeaderError
-	)
-	return errors.As(err, &dns) || errors.As(err, &op) ||
-		errors.As(err, &unknown) || errors.As(err, &hostname) ||
-		errors.As(err, &invalid) || errors.As(err, &verify) ||
-		errors.As(err, &record)
 }
