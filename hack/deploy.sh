@@ -62,7 +62,9 @@ main() {
   [[ -n ${CONTROLLER_IMAGE:-} && -n ${ENTRYPOINT_IMAGE:-} ]] ||
     die "controller/entrypoint images missing from $STATE/images.env (run hack/images.sh)"
   write_overlay
-  kubectl apply -k "$OVERLAY" >&2
+  # Server-side: the CRDs with their schemas are too big for the
+  # last-applied annotation of a client-side apply.
+  kubectl apply --server-side --force-conflicts -k "$OVERLAY" >&2
   wait_rollouts
   log "Slipway deployed in $(elapsed "$t0")s"
 }

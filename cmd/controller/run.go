@@ -25,6 +25,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/events"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/pipeline"
+	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/task"
 	"github.com/slipway-ci/slipway/pkg/webhook"
 )
@@ -111,6 +112,9 @@ func newManager(o Options) (ctrl.Manager, error) {
 	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("building scheme: %w", err)
 	}
+	// One object stored with a field of the wrong type must not stop the
+	// informer of its kind (pkg/quarantine).
+	cfg.Wrap(quarantine.Transport(scheme, v1.SchemeGroupVersion.Group))
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: scheme,
 		Cache: cache.Options{

@@ -19,6 +19,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/pipeline/dag"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
+	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -49,6 +50,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	logger := log.FromContext(ctx).WithValues("pipelineRun", req.String())
 	ctx = log.IntoContext(ctx, logger)
 	before := pr.DeepCopy()
+	if msg, bad := quarantine.Reason(pr); bad {
+		r.fail(pr, state.ReasonValidationFailed, fmt.Sprintf("PipelineRun %s/%s cannot be decoded: %s", pr.Namespace, pr.Name, msg))
+		if err := r.writeStatus(ctx, before, pr); err != nil {
+			return ctrl.Result{}, err
+		}
+		r.finishEvent(pr)
+		return ctrl.Result{}, nil
+	}
 	if pr.IsPending() && pr.Status.StartTime == nil {
 		pr.Status.MarkRunning(v1.PipelineRunReasonPending.String(), "PipelineRun %q is pending", pr.Name)
 		return ctrl.Result{}, r.writeStatus(ctx, before, pr)

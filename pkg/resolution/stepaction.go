@@ -15,11 +15,7 @@ import (
 // ref names (stored as v1beta1; v1alpha1 ones are converted by the API
 // server).
 func StepAction(ctx context.Context, c client.Reader, namespace string, ref *v1.Ref) (*v1beta1.StepActionSpec, error) {
-	switch {
-	case ref.Resolver != "" || len(ref.Params) > 0:
-		return nil, &Error{Kind: "StepAction", Name: ref.Name, Namespace: namespace,
-			Err: fmt.Errorf("remote resolution (resolver %q) is %w yet: use a StepAction in the TaskRun's namespace", ref.Resolver, ErrUnsupported)}
-	case ref.Name == "":
+	if ref.Name == "" {
 		return nil, &Error{Kind: "StepAction", Namespace: namespace, Err: fmt.Errorf("a step's ref has no name: %w", ErrUnsupported)}
 	}
 	var sa v1beta1.StepAction
@@ -29,6 +25,9 @@ func StepAction(ctx context.Context, c client.Reader, namespace string, ref *v1.
 		return nil, &Error{Kind: "StepAction", Name: ref.Name, Namespace: namespace, Err: ErrNotFound}
 	case err != nil:
 		return nil, fmt.Errorf("getting StepAction %s/%s: %w", namespace, ref.Name, err)
+	}
+	if err := decoded(&sa); err != nil {
+		return nil, &Error{Kind: "StepAction", Name: ref.Name, Namespace: namespace, Err: err}
 	}
 	return sa.Spec.DeepCopy(), nil
 }

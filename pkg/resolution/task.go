@@ -7,16 +7,23 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/slipway-ci/slipway/pkg/quarantine"
 )
 
 // ErrNotFound: the referenced object does not exist.
 var ErrNotFound = errors.New("not found")
 
 // ErrUnsupported: the reference uses a feature Slipway does not implement
-// (remote resolvers, bundles, ClusterTasks, custom tasks).
+// (ClusterTasks, custom tasks).
 var ErrUnsupported = errors.New("not supported")
+
+// ErrUndecodable: the referenced object is stored but does not decode
+// (package quarantine).
+var ErrUndecodable = errors.New("cannot be decoded")
 
 // Error is a resolution failure that the user must fix (a missing Task, an
 // unsupported reference). Other errors returned by this package are
@@ -26,7 +33,8 @@ type Error struct {
 	Kind, Name string
 	// Namespace is where it was looked up.
 	Namespace string
-	// Err is ErrNotFound or ErrUnsupported, possibly wrapped with details.
+	// Err is ErrNotFound, ErrUnsupported or ErrUndecodable, possibly
+	// wrapped with details.
 	Err error
 }
 
@@ -63,13 +71,14 @@ func Task(ctx context.Context, c client.Reader, namespace string, ref *v1.TaskRe
 	case err != nil:
 		return nil, fmt.Errorf("getting Task %s/%s: %w", namespace, ref.Name, err)
 	}
+	if err := decoded(&t); err != nil {
+		return nil, &Error{Kind: "Task", Name: ref.Name, Namespace: namespace, Err: err}
+	}
 	return t.Spec.DeepCopy(), nil
 }
 
 func checkTaskRef(ref *v1.TaskRef) error {
 	switch {
-	case ref.Resolver != "" || len(ref.Params) > 0:
-		return fmt.Errorf("remote resolution (resolver %q) is %w yet: use a Task in the TaskRun's namespace or an inline taskSpec", ref.Resolver, ErrUnsupported)
 	case ref.Kind == "ClusterTask":
 		return fmt.Errorf("ClusterTasks are %w (they were removed from Tekton v1): use a namespaced Task", ErrUnsupported)
 	case ref.APIVersion != "" || (ref.Kind != "" && ref.Kind != v1.NamespacedTaskKind):
@@ -83,10 +92,6 @@ func checkTaskRef(ref *v1.TaskRef) error {
 // Pipeline returns a copy of the spec of the namespaced Pipeline that ref
 // names.
 func Pipeline(ctx context.Context, c client.Reader, namespace string, ref *v1.PipelineRef) (*v1.PipelineSpec, error) {
-	if ref.Resolver != "" || len(ref.Params) > 0 {
-		return nil, &Error{Kind: "Pipeline", Name: ref.Name, Namespace: namespace,
-			Err: fmt.Errorf("remote resolution (resolver %q) is %w yet: use a Pipeline in the PipelineRun's namespace or an inline pipelineSpec", ref.Resolver, ErrUnsupported)}
-	}
 	var p v1.Pipeline
 	err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, &p)
 	switch {
@@ -95,5 +100,17 @@ func Pipeline(ctx context.Context, c client.Reader, namespace string, ref *v1.Pi
 	case err != nil:
 		return nil, fmt.Errorf("getting Pipeline %s/%s: %w", namespace, ref.Name, err)
 	}
+	if err := decoded(&p); err != nil {
+		return nil, &Error{Kind: "Pipeline", Name: ref.Name, Namespace: namespace, Err: err}
+	}
 	return p.Spec.DeepCopy(), nil
+}
+
+// decoded returns ErrUndecodable with the decoding error when obj is a
+// quarantined stub.
+func decoded(obj metav1.Object) error {
+	if msg, bad := quarantine.Reason(obj); bad {
+		return fmt.Errorf("%w: %s", ErrUndecodable, msg)
+	}
+	return nil
 }

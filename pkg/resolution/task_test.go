@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/slipway-ci/slipway/pkg/quarantine"
 )
 
 // reader is a hand-written fake client.Reader holding Tasks by name.
@@ -40,6 +42,8 @@ func TestTask(t *testing.T) {
 	build := v1.Task{ObjectMeta: metav1.ObjectMeta{Name: "build", Namespace: "ns"},
 		Spec: v1.TaskSpec{Steps: []v1.Step{{Name: "s", Image: "alpine"}}}}
 	r := reader{tasks: map[string]v1.Task{"ns/build": build}}
+	undecodable := v1.Task{ObjectMeta: metav1.ObjectMeta{Name: "bad", Namespace: "ns",
+		Annotations: map[string]string{quarantine.Annotation: "json: cannot unmarshal number"}}}
 	tests := []struct {
 		name     string
 		r        reader
@@ -53,8 +57,9 @@ func TestTask(t *testing.T) {
 		{name: "found with kind", r: r, ref: &v1.TaskRef{Name: "build", Kind: "Task"}, want: &build.Spec},
 		{name: "missing", r: r, ref: &v1.TaskRef{Name: "nope"}, userErr: true, sentinel: ErrNotFound,
 			wantErr: `Task "nope" not found in namespace "ns"`},
-		{name: "resolver", r: r, ref: &v1.TaskRef{ResolverRef: v1.ResolverRef{Resolver: "git"}}, userErr: true,
-			sentinel: ErrUnsupported, wantErr: `resolving Task "": remote resolution (resolver "git") is not supported yet: use a Task in the TaskRun's namespace or an inline taskSpec`},
+		{name: "no name", r: r, ref: &v1.TaskRef{}, userErr: true, wantErr: `resolving Task "": taskRef has no name`},
+		{name: "undecodable", r: reader{tasks: map[string]v1.Task{"ns/bad": undecodable}}, ref: &v1.TaskRef{Name: "bad"}, userErr: true,
+			sentinel: ErrUndecodable, wantErr: `resolving Task "bad": cannot be decoded: json: cannot unmarshal number`},
 		{name: "cluster task", r: r, ref: &v1.TaskRef{Name: "build", Kind: "ClusterTask"}, userErr: true,
 			sentinel: ErrUnsupported, wantErr: `resolving Task "build": ClusterTasks are not supported (they were removed from Tekton v1): use a namespaced Task`},
 		{name: "custom task", r: r, ref: &v1.TaskRef{Name: "x", Kind: "Wait", APIVersion: "custom.dev/v1"}, userErr: true,

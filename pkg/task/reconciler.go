@@ -23,6 +23,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 	"github.com/slipway-ci/slipway/pkg/substitution"
@@ -116,10 +117,8 @@ func (r *Reconciler) deferFirstWrite(before *v1.TaskRun, rn *run) bool {
 // status for this pass or hands over to the next.
 func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error) {
 	tr := rn.tr
-	if tr.Spec.Status == v1.TaskRunSpecStatusPending {
-		tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown,
-			Reason: v1.TaskRunReasonPending.String(), Message: "TaskRun is pending: remove spec.status to start it"})
-		return ctrl.Result{}, nil
+	if held, err := r.held(ctx, tr); held {
+		return ctrl.Result{}, err
 	}
 	r.start(tr)
 	if err := r.resolve(ctx, rn); err != nil {
@@ -295,6 +294,33 @@ func (r *Reconciler) fail(tr *v1.TaskRun, reason, msg string) {
 	tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse,
 		Reason: reason, Message: msg})
 	tr.Status.CompletionTime = &metav1.Time{Time: r.clock.Now()}
+}
+
+// held handles the TaskRuns that must not start: pending ones, and those
+// whose stored object does not decode.
+func (r *Reconciler) held(ctx context.Context, tr *v1.TaskRun) (bool, error) {
+	if msg, bad := quarantine.Reason(tr); bad {
+		return true, r.failUndecodable(ctx, tr, msg)
+	}
+	if tr.Spec.Status == v1.TaskRunSpecStatusPending {
+		tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown,
+			Reason: v1.TaskRunReasonPending.String(), Message: "TaskRun is pending: remove spec.status to start it"})
+		return true, nil
+	}
+	return false, nil
+}
+
+// failUndecodable fails a TaskRun whose stored object does not decode
+// (package quarantine) and stops the pod its status names, if any: nothing
+// else about it can be trusted.
+func (r *Reconciler) failUndecodable(ctx context.Context, tr *v1.TaskRun, msg string) error {
+	r.fail(tr, v1.TaskRunReasonFailedValidation.String(),
+		fmt.Sprintf("TaskRun %s/%s cannot be decoded: %s", tr.Namespace, tr.Name, msg))
+	pod, err := r.cachedPod(ctx, tr)
+	if err != nil || pod == nil || !metav1.IsControlledBy(pod, tr) {
+		return err
+	}
+	return r.stopPod(ctx, pod)
 }
 
 // failOnUserError fails the TaskRun when err is the user's to fix and

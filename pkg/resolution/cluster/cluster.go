@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
@@ -79,6 +80,9 @@ func (r *Resolver) Fetch(ctx context.Context, req resolution.Request, _ string) 
 	case err != nil:
 		return nil, fmt.Errorf("reading %s %s/%s: %w", kind, p.namespace, p.name, err)
 	}
+	if msg, bad := quarantine.Reason(obj); bad {
+		return nil, fmt.Errorf("%w: %s %s/%s cannot be decoded: %s", resolution.ErrRefused, kind, p.namespace, p.name, msg)
+	}
 	return encode(obj, kind)
 }
 
@@ -130,15 +134,13 @@ func newObject(kind string) (client.Object, string, error) {
 // cluster resolver records it: the object's API path with its UID, and the
 // SHA-256 of its spec.
 func encode(obj client.Object, kind string) (*resolution.Resolved, error) {
-	version := "v1"
+	gv := v1.SchemeGroupVersion
 	if kind == "StepAction" {
-		version = "v1beta1"
+		gv = v1beta1.SchemeGroupVersion
 	}
+	version := gv.Version
 	copied := obj.DeepCopyObject().(client.Object)
-	copied.GetObjectKind().SetGroupVersionKind(v1.SchemeGroupVersion.WithKind(kind))
-	if version == "v1beta1" {
-		copied.GetObjectKind().SetGroupVersionKind(v1beta1.SchemeGroupVersion.WithKind(kind))
-	}
+	copied.GetObjectKind().SetGroupVersionKind(gv.WithKind(kind))
 	copied.SetManagedFields(nil)
 	data, err := json.Marshal(copied)
 	if err != nil {
