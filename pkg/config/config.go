@@ -35,6 +35,7 @@ const (
 	keyRegistryMirrors       = "registry-mirrors"
 	keyInsecureRegistries    = "insecure-registries"
 	keyMaxMatrixCombinations = "max-matrix-combinations"
+	keyPodUnschedulable      = "pod-unschedulable-timeout"
 )
 
 // Config is Slipway's configuration for one reconcile. Treat it as immutable.
@@ -56,6 +57,9 @@ type Config struct {
 	InsecureRegistries []string
 	// MaxMatrixCombinations bounds a matrix fan-out.
 	MaxMatrixCombinations int
+	// PodUnschedulableTimeout is how long a TaskRun's pod may stay
+	// unschedulable before the TaskRun fails (0: until its own timeout).
+	PodUnschedulableTimeout time.Duration
 	// Unimplemented lists the settings of Tekton's ConfigMaps that Slipway
 	// does not honour, in words (reported once, never silently ignored).
 	Unimplemented []string
@@ -100,6 +104,8 @@ func Default() *Config {
 		EntrypointMode:        EntrypointModeInit,
 		EntrypointHostPath:    "/var/lib/slipway/bin",
 		MaxMatrixCombinations: 256,
+		// Long enough for a cluster autoscaler to add a node.
+		PodUnschedulableTimeout: 5 * time.Minute,
 	}
 }
 
@@ -134,6 +140,11 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Config, error) {
 			c.RegistryMirrors, err = parsePairs(v)
 		case keyInsecureRegistries:
 			c.InsecureRegistries = strings.Fields(strings.ReplaceAll(v, ",", " "))
+		case keyPodUnschedulable:
+			c.PodUnschedulableTimeout, err = time.ParseDuration(v)
+			if err == nil && c.PodUnschedulableTimeout < 0 {
+				err = fmt.Errorf("must not be negative")
+			}
 		case keyMaxMatrixCombinations:
 			c.MaxMatrixCombinations, err = strconv.Atoi(v)
 			if err == nil && c.MaxMatrixCombinations < 1 {

@@ -43,6 +43,8 @@ var (
 		"default-maximum-resolution-timeout": true,
 		// A pod in ImagePullBackOff fails its TaskRun (TaskRunImagePullFailed).
 		"default-imagepullbackoff-timeout": true,
+		// The grace of CreateContainerConfigError and CreateContainerError.
+		"default-create-container-error-timeout": true,
 	}
 	// Every key Tekton v1.15 reads, so that a typo is reported too.
 	tektonFeatureFlagKeys = []string{"await-sidecar-readiness", "coschedule", "disable-creds-init",
@@ -151,6 +153,24 @@ func (c *Config) ImagePullBackOffTimeout() time.Duration {
 		return tektonconfig.DefaultImagePullBackOffTimeout
 	}
 	return c.TektonConfig.Defaults.DefaultImagePullBackOffTimeout
+}
+
+// createContainerGrace is how long a container creation error (a missing
+// Secret or ConfigMap) is given when Tekton's key does not say: such an
+// object is often created moments after the run by another controller.
+const createContainerGrace = 10 * time.Second
+
+// CreateContainerErrorTimeout is how long a step may stay in
+// CreateContainerConfigError or CreateContainerError before its TaskRun
+// fails: Tekton's default-create-container-error-timeout (config-defaults)
+// when set, else 10 s. Tekton fails at once when the key is 0 (its default)
+// and uses it only for runtime deadlines; Slipway gives every such error the
+// grace (docs/design.md D14).
+func (c *Config) CreateContainerErrorTimeout() time.Duration {
+	if c.TektonConfig != nil && c.TektonConfig.Defaults.DefaultCreateContainerErrorTimeout > 0 {
+		return c.TektonConfig.Defaults.DefaultCreateContainerErrorTimeout
+	}
+	return createContainerGrace
 }
 
 // Tekton returns ctx carrying Tekton's configuration as read from its

@@ -43,10 +43,10 @@ func TestFromConfigMaps(t *testing.T) {
 		{
 			name:        "unimplemented and unknown keys are reported, defaults are not",
 			flags:       map[string]string{"results-from": "sidecar-logs", "disable-creds-init": "false", "enable-api-feilds": "alpha"},
-			defs:        map[string]string{"default-create-container-error-timeout": "5m"},
+			defs:        map[string]string{"default-forbidden-env": "TOKEN"},
 			wantTimeout: time.Hour, wantSA: "default", wantAPI: "beta",
 			wantNotes: []string{
-				`config-defaults: default-create-container-error-timeout="5m" is not implemented by Slipway (it behaves as with Tekton's default)`,
+				`config-defaults: default-forbidden-env="TOKEN" is not implemented by Slipway (it behaves as with Tekton's default)`,
 				`feature-flags: "enable-api-feilds" is not a key Tekton or Slipway knows (ignored)`,
 				`feature-flags: results-from="sidecar-logs" is not implemented by Slipway (it behaves as with Tekton's default)`,
 			},
@@ -82,5 +82,35 @@ func TestFromConfigMapsInvalid(t *testing.T) {
 	_, err := FromConfigMaps(nil, TektonConfigMaps{FeatureFlags: cm(FeatureFlagsName, map[string]string{"enable-api-fields": "gamma"})})
 	if err == nil {
 		t.Error("an invalid enable-api-fields was accepted")
+	}
+}
+
+func TestPodGraces(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name                 string
+		defaults             map[string]string
+		wantPull, wantCreate time.Duration
+	}{
+		{name: "Tekton's defaults, Slipway's grace", wantPull: 0, wantCreate: 10 * time.Second},
+		{name: "both set", defaults: map[string]string{"default-imagepullbackoff-timeout": "2m", "default-create-container-error-timeout": "1m"},
+			wantPull: 2 * time.Minute, wantCreate: time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := FromConfigMaps(nil, TektonConfigMaps{Defaults: cm(DefaultsName, tc.defaults)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.ImagePullBackOffTimeout(); got != tc.wantPull {
+				t.Errorf("ImagePullBackOffTimeout() = %s, want %s", got, tc.wantPull)
+			}
+			if got := c.CreateContainerErrorTimeout(); got != tc.wantCreate {
+				t.Errorf("CreateContainerErrorTimeout() = %s, want %s", got, tc.wantCreate)
+			}
+		})
+	}
+	if got := Default().CreateContainerErrorTimeout(); got != 10*time.Second {
+		t.Errorf("without Tekton's ConfigMaps: %s", got)
 	}
 }

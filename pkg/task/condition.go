@@ -21,13 +21,6 @@ func condition(pod *corev1.Pod, steps []v1.StepState, terms []*entrypoint.Termin
 	case corev1.PodFailed:
 		return failed(failureReason(pod), failureMessage(pod, steps, terms))
 	}
-	for _, st := range steps {
-		if w := st.Waiting; w != nil {
-			if reason, ok := fatalWaitingReasons[w.Reason]; ok {
-				return failed(reason.String(), waitingMessage(st.Container, w))
-			}
-		}
-	}
 	if pod.Status.Phase == corev1.PodRunning {
 		return ongoing(v1.TaskRunReasonRunning.String(), "Not all Steps in the Task have finished executing")
 	}

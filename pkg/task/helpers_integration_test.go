@@ -22,6 +22,7 @@ import (
 // newNamespace creates a namespace for one test.
 func newNamespace(t *testing.T) string {
 	t.Helper()
+	maybeSkip(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "t-"}}
 	if err := itest.client.Create(context.Background(), ns); err != nil {
 		t.Fatal(err)

@@ -150,22 +150,31 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	if stopped, err := r.stopIfCancelledOrTimedOut(ctx, rn); stopped || err != nil {
 		return ctrl.Result{}, err
 	}
-	pod, err := r.getOrCreatePod(ctx, rn)
-	if err != nil || pod == nil {
+	wait, err := r.runPod(ctx, rn)
+	if err != nil {
 		return ctrl.Result{}, r.failOnUserError(tr, err)
-	}
-	r.applyPodStatus(tr, pod, rn.spec)
-	if !tr.IsDone() && r.failImagePull(rn, pod) {
-		if err := r.stopPod(ctx, pod); err != nil {
-			return ctrl.Result{}, err
-		}
 	}
 	if tr.IsFailure() && tr.IsRetriable() && !tr.IsCancelled() {
 		// The status write triggers the pass that creates the next pod.
 		r.retry(tr)
 		return ctrl.Result{}, nil
 	}
-	return r.requeueAtDeadline(rn), nil
+	return r.requeue(rn, wait), nil
+}
+
+// runPod brings the attempt's pod into the status: it fails the TaskRun
+// when the pod is gone or stuck, creates the pod when there is none yet,
+// and returns how long until a stuck pod's grace ends.
+func (r *Reconciler) runPod(ctx context.Context, rn *run) (time.Duration, error) {
+	if lost, err := r.failLostPod(ctx, rn); lost || err != nil {
+		return 0, err
+	}
+	pod, err := r.getOrCreatePod(ctx, rn)
+	if err != nil || pod == nil {
+		return 0, err
+	}
+	r.applyPodStatus(rn.tr, pod, rn.spec)
+	return r.failStuckPod(ctx, rn, pod)
 }
 
 // start records the start time and the Started condition of a new TaskRun.
@@ -275,18 +284,21 @@ func (r *Reconciler) retry(tr *v1.TaskRun) {
 			attempt.GetCondition(apis.ConditionSucceeded).GetMessage())})
 }
 
-// requeueAtDeadline asks to be called back when the TaskRun times out, in
-// case no pod event comes first.
-func (r *Reconciler) requeueAtDeadline(rn *run) ctrl.Result {
+// requeue asks to be called back when the TaskRun times out, or when a
+// stuck pod's grace ends (wait > 0), in case no pod event comes first.
+func (r *Reconciler) requeue(rn *run, wait time.Duration) ctrl.Result {
 	if rn.tr.IsDone() {
 		return ctrl.Result{}
 	}
 	timeout := timeoutOf(rn.defaulted)
-	if timeout <= 0 {
+	if timeout <= 0 && wait <= 0 {
 		return ctrl.Result{}
 	}
-	left := rn.tr.Status.StartTime.Add(timeout).Sub(r.clock.Now())
-	return ctrl.Result{RequeueAfter: max(left, 0) + 100*time.Millisecond}
+	left := wait
+	if timeout > 0 {
+		left = minPositive(wait, max(rn.tr.Status.StartTime.Add(timeout).Sub(r.clock.Now()), 0))
+	}
+	return ctrl.Result{RequeueAfter: left + 100*time.Millisecond}
 }
 
 // fail marks the TaskRun failed for good.

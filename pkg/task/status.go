@@ -22,15 +22,15 @@ const (
 	// ReasonInvalidResults: a step wrote a result that does not match the
 	// type the Task declares.
 	ReasonInvalidResults = "InvalidTaskResultType"
+	// ReasonPodDeleted: the attempt's pod was deleted before it finished,
+	// by someone other than Slipway.
+	ReasonPodDeleted = "TaskRunPodDeleted"
+	// ReasonPodLost: the attempt's pod went away with its node.
+	ReasonPodLost = "TaskRunPodLost"
+	// ReasonUnschedulable: no node took the pod within the grace that
+	// slipway-config's pod-unschedulable-timeout gives.
+	ReasonUnschedulable = "TaskRunUnschedulable"
 )
-
-// fatalWaitingReasons are kubelet waiting reasons that never clear by
-// themselves, so the TaskRun fails instead of waiting for its timeout.
-var fatalWaitingReasons = map[string]v1.TaskRunReason{
-	"InvalidImageName":           v1.TaskRunReasonImagePullFailed,
-	"ErrImageNeverPull":          v1.TaskRunReasonImagePullFailed,
-	"CreateContainerConfigError": v1.TaskRunReasonCreateContainerConfigError,
-}
 
 // PodStatus is what a Pod says about a TaskRun: everything Status derives.
 type PodStatus struct {

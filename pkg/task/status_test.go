@@ -87,8 +87,9 @@ func TestStatusCondition(t *testing.T) {
 			"Unknown", "Running", "Not all Steps in the Task have finished executing"},
 		{"image pull backoff", stepPod(corev1.PodPending, waiting("ImagePullBackOff", "Back-off pulling image \"nope\"")),
 			"Unknown", "Pending", `"step-clone" is waiting: ImagePullBackOff: Back-off pulling image "nope"`},
-		{"invalid image is fatal", stepPod(corev1.PodPending, waiting("InvalidImageName", "bad ref")),
-			"False", "TaskRunImagePullFailed", `"step-clone" is waiting: InvalidImageName: bad ref`},
+		// The reconciler fails it (stuckPod); the status says what waits.
+		{"invalid image is pending here", stepPod(corev1.PodPending, waiting("InvalidImageName", "bad ref")),
+			"Unknown", "Pending", `"step-clone" is waiting: InvalidImageName: bad ref`},
 		{"unscheduled", unscheduled, "Unknown", "Pending",
 			`pod "tr-pod" is not scheduled: Unschedulable: 0/1 nodes are available`},
 		{"wrong result type", stepPod(corev1.PodSucceeded, ok(map[string]string{"tags": "v1"}), ok(nil), ok(nil)),

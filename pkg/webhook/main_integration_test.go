@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,6 +30,7 @@ import (
 
 	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
+	"github.com/slipway-ci/slipway/pkg/webhook/certs"
 )
 
 const testNamespace = "slipway"
@@ -147,9 +150,16 @@ func startManager(ctx context.Context, cfg *rest.Config) error {
 }
 
 // waitServing waits until the API server reaches the webhook: a dry-run
-// create goes through both admission webhooks.
+// create goes through both admission webhooks, and every CRD's conversion
+// has the CA (each CRD update takes a while with the typed schemas).
 func waitServing(ctx context.Context, c client.Client) error {
 	deadline := time.Now().Add(60 * time.Second)
+	for !injected(ctx, c) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("caBundle not injected into every CRD after 60s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	for {
 		task := &v1.Task{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "probe"},
 			Spec: v1.TaskSpec{Steps: []v1.Step{{Name: "s", Image: "busybox"}}}}
@@ -162,6 +172,27 @@ func waitServing(ctx context.Context, c client.Client) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// injected reports whether every CRD's conversion webhook has the CA of
+// the webhook's Secret.
+func injected(ctx context.Context, c client.Client) bool {
+	s := &corev1.Secret{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: testNamespace, Name: SecretName}, s); err != nil {
+		return false
+	}
+	var crds apiextensionsv1.CustomResourceDefinitionList
+	if err := c.List(ctx, &crds); err != nil {
+		return false
+	}
+	for _, crd := range crds.Items {
+		conv := crd.Spec.Conversion
+		if conv != nil && conv.Webhook != nil && conv.Webhook.ClientConfig != nil &&
+			!bytes.Equal(conv.Webhook.ClientConfig.CABundle, s.Data[certs.KeyCACert]) {
+			return false
+		}
+	}
+	return true
 }
 
 // restoreConversion puts config/'s conversion webhook (pointed at this
