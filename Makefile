@@ -12,6 +12,8 @@
 #   make e2e         make up, then the e2e and conformance suites against the
 #                    cluster
 #   make bench       make up, then the benchmarks (test/bench)
+#   make fuzz        every Fuzz target for FUZZTIME each (default 30s); their
+#                    seed corpora already run in make test
 #   make ci          test + e2e (what .ci/run runs)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -22,7 +24,7 @@ KUBECONFIG_PATH := $(STATE)/etc/admin.kubeconfig
 GO_TEST_FLAGS ?=
 E2E_TIMEOUT ?= 30m
 
-.PHONY: up down kubeconfig demo test lint e2e bench ci check prepare cluster images deploy gitserver knative catalog
+.PHONY: up down kubeconfig demo test lint e2e bench fuzz ci check prepare cluster images deploy gitserver knative catalog
 
 up:
 	hack/up.sh
@@ -60,6 +62,9 @@ catalog:
 
 test: lint
 	KUBEBUILDER_ASSETS=$$(hack/envtest-assets.sh) go test $(GO_TEST_FLAGS) ./...
+
+fuzz:
+	hack/fuzz.sh
 
 # gofmt, go vet, staticcheck (pinned) and hack/lint (function length, log keys).
 lint:

@@ -169,3 +169,33 @@ func TestWatchThroughTransport(t *testing.T) {
 		t.Errorf("events marked %v, want [false true false]", marked)
 	}
 }
+
+// FuzzObject: whatever the API server sends, the check never panics, and a
+// stub it makes always decodes and carries the annotation.
+func FuzzObject(f *testing.F) {
+	for _, s := range []string{good, badSpec, badStatus, foreign, `{"kind":`, `{"apiVersion":"tekton.dev/v1","kind":"TaskRun","metadata":7}`,
+		`{"apiVersion":"tekton.dev/v1","kind":"PipelineRun","metadata":{"name":"p"},"spec":{"params":[{"name":1}]}}`} {
+		f.Add([]byte(s))
+	}
+	c := &checker{scheme: testScheme(f), groups: map[string]bool{"tekton.dev": true}}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		out, bad := c.object(json.RawMessage(raw), metav1.TypeMeta{})
+		if !bad {
+			if string(out) != string(raw) {
+				t.Fatal("an object that was not replaced changed")
+			}
+			return
+		}
+		tm, _ := typeOf(out, metav1.TypeMeta{})
+		obj := c.guarded(tm)
+		if obj == nil {
+			t.Fatalf("stub of unknown kind %v", tm)
+		}
+		if err := json.Unmarshal(out, obj); err != nil {
+			t.Fatalf("stub does not decode: %v\n%s", err, out)
+		}
+		if _, ok := Reason(obj.(metav1.Object)); !ok {
+			t.Fatal("stub has no annotation")
+		}
+	})
+}
