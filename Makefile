@@ -12,6 +12,9 @@
 #   make e2e         make up, then the e2e and conformance suites against the
 #                    cluster
 #   make bench       make up, then the benchmarks (test/bench)
+#   make chaos       make up, then test/chaos: controller kills, leader
+#                    crashes, API server restarts, hostile specs; writes
+#                    docs/reliability.md
 #   make fuzz        every Fuzz target for FUZZTIME each (default 30s); their
 #                    seed corpora already run in make test
 #   make ci          test + e2e (what .ci/run runs)
@@ -24,7 +27,7 @@ KUBECONFIG_PATH := $(STATE)/etc/admin.kubeconfig
 GO_TEST_FLAGS ?=
 E2E_TIMEOUT ?= 30m
 
-.PHONY: up down kubeconfig demo test lint e2e bench fuzz ci check prepare cluster images deploy gitserver knative catalog
+.PHONY: up down kubeconfig demo test lint e2e bench fuzz chaos ci check prepare cluster images deploy gitserver knative catalog
 
 up:
 	hack/up.sh
@@ -65,6 +68,11 @@ test: lint
 
 fuzz:
 	hack/fuzz.sh
+
+CHAOS_TIMEOUT ?= 90m
+chaos: up
+	KUBECONFIG=$(KUBECONFIG_PATH) go test -tags chaos -count=1 -timeout $(CHAOS_TIMEOUT) -v $(GO_TEST_FLAGS) ./test/chaos/ \
+	  -args -report $(CURDIR)/docs/reliability.md -state $(STATE) -root $(CURDIR)
 
 # gofmt, go vet, staticcheck (pinned) and hack/lint (function length, log keys).
 lint:

@@ -14,6 +14,7 @@ main() {
   [[ -z $bad ]] || die "gofmt would change: $bad"
   go vet ./...
   go vet -tags e2e ./test/...
+  go vet -tags chaos ./test/chaos/
   local sc=$TOOLS_BIN/staticcheck-$STATICCHECK_VERSION
   if [[ ! -x $sc ]]; then
     log "installing staticcheck $STATICCHECK_VERSION (Go module proxy)"

@@ -21,6 +21,12 @@ type Options struct {
 	// LeaderElect and LeaderElectionID control leader election.
 	LeaderElect      bool
 	LeaderElectionID string
+	// Identity is this replica's name in the Lease: its pod's (POD_NAME).
+	Identity string
+	// LeaseDuration, RenewDeadline and RetryPeriod time the election: a
+	// leader that dies without its pod being deleted is replaced within
+	// LeaseDuration + RetryPeriod.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// MetricsAddr and HealthAddr are the bind addresses of the endpoints
 	// ("0" disables metrics).
 	MetricsAddr string
@@ -44,6 +50,10 @@ func defaultOptions() Options {
 		Workers:          32,
 		LeaderElect:      true,
 		LeaderElectionID: "slipway-controller",
+		Identity:         podName(),
+		LeaseDuration:    8 * time.Second,
+		RenewDeadline:    6 * time.Second,
+		RetryPeriod:      time.Second,
 		MetricsAddr:      ":9090",
 		HealthAddr:       ":8081",
 		WebhookPort:      9443,
@@ -58,6 +68,9 @@ func (o *Options) bindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Workers, "workers", o.Workers, "runs of each kind reconciled concurrently")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader among controller replicas")
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID, "name of the leader election lease")
+	fs.DurationVar(&o.LeaseDuration, "lease-duration", o.LeaseDuration, "how long a leader's lease lasts without renewal")
+	fs.DurationVar(&o.RenewDeadline, "renew-deadline", o.RenewDeadline, "how long the leader retries renewing before it steps down")
+	fs.DurationVar(&o.RetryPeriod, "retry-period", o.RetryPeriod, "how often candidates try to take the lease")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", o.MetricsAddr, "metrics bind address (0 disables)")
 	fs.StringVar(&o.HealthAddr, "health-addr", o.HealthAddr, "health probe bind address")
 	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "admission and conversion webhook port (0 disables)")
@@ -74,6 +87,18 @@ func (o Options) validate() error {
 		return fmt.Errorf("-kube-api-qps and -kube-api-burst must be positive")
 	case o.Workers < 1:
 		return fmt.Errorf("-workers must be at least 1")
+	case o.LeaderElect && (o.Identity == "" || o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || o.LeaseDuration <= o.RenewDeadline):
+		return fmt.Errorf("leader election needs POD_NAME (or a hostname) and -lease-duration > -renew-deadline > -retry-period > 0")
 	}
 	return nil
+}
+
+// podName is the pod's name from the downward API, else the hostname
+// (which is the pod's name unless the pod sets another).
+func podName() string {
+	if n := os.Getenv("POD_NAME"); n != "" {
+		return n
+	}
+	h, _ := os.Hostname()
+	return h
 }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -24,6 +25,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/events"
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/leader"
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/task"
@@ -115,21 +117,20 @@ func newManager(o Options) (ctrl.Manager, error) {
 	// One object stored with a field of the wrong type must not stop the
 	// informer of its kind (pkg/quarantine).
 	cfg.Wrap(quarantine.Transport(scheme, v1.SchemeGroupVersion.Group))
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	opts := ctrl.Options{
 		Scheme: scheme,
 		Cache: cache.Options{
 			ByObject:         cacheByObject(o),
 			DefaultTransform: cache.TransformStripManagedFields(),
 		},
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
-		HealthProbeBindAddress:  o.HealthAddr,
-		PprofBindAddress:        o.PprofAddr,
-		LeaderElection:          o.LeaderElect,
-		LeaderElectionID:        o.LeaderElectionID,
-		LeaderElectionNamespace: o.Namespace,
-		// Leader election is released on shutdown so a new replica takes over fast.
-		LeaderElectionReleaseOnCancel: true,
-	})
+		Metrics:                metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress: o.HealthAddr,
+		PprofBindAddress:       o.PprofAddr,
+	}
+	if err := electionOptions(cfg, o, &opts); err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
 	}
@@ -140,6 +141,27 @@ func newManager(o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("adding ready check: %w", err)
 	}
 	return mgr, nil
+}
+
+// electionOptions sets up leader election over a Lease held by pod names
+// (pkg/leader): the replacement of a deleted leader, or a standby, takes
+// over at its next retry; a leader that dies in place is replaced when its
+// lease expires. The lease is released on shutdown.
+func electionOptions(cfg *rest.Config, o Options, opts *ctrl.Options) error {
+	if !o.LeaderElect {
+		return nil
+	}
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("creating Kubernetes client: %w", err)
+	}
+	opts.LeaderElection = true
+	opts.LeaderElectionID = o.LeaderElectionID
+	opts.LeaderElectionNamespace = o.Namespace
+	opts.LeaderElectionResourceLockInterface = leader.NewLock(kube.CoordinationV1(), kube.CoreV1(), o.Namespace, o.LeaderElectionID, o.Identity)
+	opts.LeaderElectionReleaseOnCancel = true
+	opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = &o.LeaseDuration, &o.RenewDeadline, &o.RetryPeriod
+	return nil
 }
 
 // cacheByObject merges the cache restrictions of every controller.

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // applyPlan copies the plan's verdict into pr.Status.
@@ -35,8 +36,33 @@ func (r *Reconciler) writeStatus(ctx context.Context, before, pr *v1.PipelineRun
 	if equality.Semantic.DeepEqual(before.Status, pr.Status) {
 		return nil
 	}
+	r.fitStatus(pr)
 	if err := r.client.Status().Patch(ctx, pr, client.MergeFrom(before)); err != nil {
 		return fmt.Errorf("writing PipelineRun status: %w", err)
 	}
 	return nil
+}
+
+// ReasonTooLarge: the PipelineRun with its status would exceed what the API
+// server stores.
+const ReasonTooLarge = "PipelineRunTooLarge"
+
+// fitStatus keeps pr within resources.MaxObjectBytes: it first leaves out
+// the status's copy of the pipeline spec, then fails the run keeping only
+// what says why. Without it the write is refused on every pass and the run
+// never finishes. Its TaskRuns go on and finish on their own.
+func (r *Reconciler) fitStatus(pr *v1.PipelineRun) {
+	if resources.ObjectSize(pr) <= resources.MaxObjectBytes {
+		return
+	}
+	pr.Status.PipelineSpec = nil
+	size := resources.ObjectSize(pr)
+	if size <= resources.MaxObjectBytes {
+		return
+	}
+	start := pr.Status.StartTime
+	pr.Status = v1.PipelineRunStatus{}
+	pr.Status.StartTime = start
+	r.fail(pr, ReasonTooLarge, fmt.Sprintf("PipelineRun %s/%s would be %d bytes with its status, over the %d bytes the API server stores",
+		pr.Namespace, pr.Name, size, resources.MaxObjectBytes))
 }

@@ -29,7 +29,9 @@ func FuzzMakePod(f *testing.F) {
 			images[ref] = ImageConfig{Entrypoint: []string{"/bin/sh"}}
 		}
 		for _, cfg := range []func() PodInput{
-			func() PodInput { return PodInput{TaskRun: &tr, Spec: tr.Spec.TaskSpec, Config: nodeConfig(), Images: images} },
+			func() PodInput {
+				return PodInput{TaskRun: &tr, Spec: tr.Spec.TaskSpec, Config: nodeConfig(), Images: images}
+			},
 			func() PodInput {
 				c := nodeConfig()
 				c.EntrypointMode = "init"

@@ -87,6 +87,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// is the fallback.
 		return ctrl.Result{RequeueAfter: firstWriteWait}, nil
 	}
+	if err == nil {
+		err = r.fitOrStop(ctx, rn)
+	}
 	if werr := r.writeStatus(ctx, before, tr); werr != nil {
 		if apierrors.IsConflict(werr) && err == nil {
 			// A stale cached TaskRun: the watch brings the new one; redo the

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -19,14 +20,23 @@ const (
 	controllerDeployment = "slipway-controller"
 )
 
-// controllerContainerID returns the containerd ID of the running controller.
+// controllerContainerID returns the containerd ID of the leading
+// controller replica (the Lease holder), the one doing the work.
 func controllerContainerID(ctx context.Context, cl *cluster) (string, error) {
 	var pods corev1.PodList
 	if err := cl.c.List(ctx, &pods, client.InNamespace(controllerNamespace)); err != nil {
 		return "", err
 	}
+	leaderName := ""
+	var lease coordinationv1.Lease
+	if cl.c.Get(ctx, types.NamespacedName{Namespace: controllerNamespace, Name: controllerDeployment}, &lease) == nil && lease.Spec.HolderIdentity != nil {
+		leaderName = *lease.Spec.HolderIdentity
+	}
 	for _, p := range pods.Items {
 		if !strings.HasPrefix(p.Name, controllerDeployment) || p.Status.Phase != corev1.PodRunning {
+			continue
+		}
+		if leaderName != "" && p.Name != leaderName {
 			continue
 		}
 		for _, cs := range p.Status.ContainerStatuses {
