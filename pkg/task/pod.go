@@ -33,7 +33,7 @@ func timeoutOf(tr *v1.TaskRun) time.Duration {
 }
 
 // stopIfCancelledOrTimedOut finishes a cancelled or timed-out TaskRun and
-// stops its pod. It reports whether it did.
+// has its pod stopped once that is written. It reports whether it did.
 func (r *Reconciler) stopIfCancelledOrTimedOut(ctx context.Context, rn *run) (bool, error) {
 	tr := rn.tr
 	var reason, msg string
@@ -56,9 +56,7 @@ func (r *Reconciler) stopIfCancelledOrTimedOut(ctx context.Context, rn *run) (bo
 		return false, err
 	}
 	if pod != nil {
-		if err := r.stopPod(ctx, pod); err != nil {
-			return false, err
-		}
+		rn.stop = pod
 		ps := Status(pod, rn.spec, r.clock.Now())
 		tr.Status.Steps, tr.Status.Sidecars = ps.Steps, ps.Sidecars
 	}

@@ -60,6 +60,11 @@ type run struct {
 	podCreated bool
 	// refSource is where a remotely resolved Task came from.
 	refSource *v1.RefSource
+	// stop is a pod to stop once this pass's status is written: the
+	// verdict is recorded before its side effect, so a crash in between
+	// leaves a failed TaskRun whose pod the next pass stops (stopLeftover),
+	// never a pod killed for a reason the status does not say.
+	stop *corev1.Pod
 }
 
 // Reconcile implements reconcile.Reconciler.
@@ -72,7 +77,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if tr.IsDone() {
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, r.stopLeftover(ctx, tr)
 	}
 	cfg, err := cluster.Load(ctx, r.client, r.namespace)
 	if err != nil {
@@ -87,9 +92,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// is the fallback.
 		return ctrl.Result{RequeueAfter: firstWriteWait}, nil
 	}
-	if err == nil {
-		err = r.fitOrStop(ctx, rn)
-	}
+	fitStatus(tr, r.fail)
 	if werr := r.writeStatus(ctx, before, tr); werr != nil {
 		if apierrors.IsConflict(werr) && err == nil {
 			// A stale cached TaskRun: the watch brings the new one; redo the
@@ -99,7 +102,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, errors.Join(err, werr)
 	}
+	if rn.stop != nil {
+		err = errors.Join(err, r.stopPod(ctx, rn.stop))
+	}
 	return result, err
+}
+
+// stopLeftover stops the pod of a failed TaskRun that still runs: its stop
+// was lost to a crash after the verdict was written.
+func (r *Reconciler) stopLeftover(ctx context.Context, tr *v1.TaskRun) error {
+	if tr.IsSuccessful() {
+		return nil
+	}
+	pod, err := r.cachedPod(ctx, tr)
+	if err != nil || pod == nil || !metav1.IsControlledBy(pod, tr) {
+		return err
+	}
+	return r.stopPod(ctx, pod)
 }
 
 // firstWriteWait is the fallback requeue of a pass that deferred its
@@ -177,7 +196,7 @@ func (r *Reconciler) runPod(ctx context.Context, rn *run) (time.Duration, error)
 		return 0, err
 	}
 	r.applyPodStatus(rn.tr, pod, rn.spec)
-	return r.failStuckPod(ctx, rn, pod)
+	return r.failStuckPod(rn, pod), nil
 }
 
 // start records the start time and the Started condition of a new TaskRun.
@@ -315,7 +334,8 @@ func (r *Reconciler) fail(tr *v1.TaskRun, reason, msg string) {
 // whose stored object does not decode.
 func (r *Reconciler) held(ctx context.Context, tr *v1.TaskRun) (bool, error) {
 	if msg, bad := quarantine.Reason(tr); bad {
-		return true, r.failUndecodable(ctx, tr, msg)
+		r.failUndecodable(tr, msg)
+		return true, nil
 	}
 	if tr.Spec.Status == v1.TaskRunSpecStatusPending {
 		tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown,
@@ -326,16 +346,11 @@ func (r *Reconciler) held(ctx context.Context, tr *v1.TaskRun) (bool, error) {
 }
 
 // failUndecodable fails a TaskRun whose stored object does not decode
-// (package quarantine) and stops the pod its status names, if any: nothing
-// else about it can be trusted.
-func (r *Reconciler) failUndecodable(ctx context.Context, tr *v1.TaskRun, msg string) error {
+// (package quarantine); the pass after the write stops the pod its status
+// names, if any (stopLeftover): nothing else about it can be trusted.
+func (r *Reconciler) failUndecodable(tr *v1.TaskRun, msg string) {
 	r.fail(tr, v1.TaskRunReasonFailedValidation.String(),
 		fmt.Sprintf("TaskRun %s/%s cannot be decoded: %s", tr.Namespace, tr.Name, msg))
-	pod, err := r.cachedPod(ctx, tr)
-	if err != nil || pod == nil || !metav1.IsControlledBy(pod, tr) {
-		return err
-	}
-	return r.stopPod(ctx, pod)
 }
 
 // failOnUserError fails the TaskRun when err is the user's to fix and

@@ -1,11 +1,9 @@
 package task
 
 import (
-	"context"
 	"fmt"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -17,8 +15,8 @@ const ReasonTooLarge = "TaskRunTooLarge"
 // fitStatus keeps tr within resources.MaxObjectBytes before its status is
 // written: it first leaves out the status's copy of the task spec (a large
 // embedded spec is stored once, in spec), then fails the run keeping only
-// what says why. Without it the write is refused on every pass and the run
-// never finishes.
+// what says why (the pass after the write stops its pod, stopLeftover).
+// Without it the write is refused on every pass and the run never finishes.
 func fitStatus(tr *v1.TaskRun, fail func(*v1.TaskRun, string, string)) {
 	if resources.ObjectSize(tr) <= resources.MaxObjectBytes {
 		return
@@ -33,15 +31,4 @@ func fitStatus(tr *v1.TaskRun, fail func(*v1.TaskRun, string, string)) {
 	tr.Status = kept
 	fail(tr, ReasonTooLarge, fmt.Sprintf("TaskRun %s/%s would be %d bytes with its status, over the %d bytes the API server stores: its steps and results are left out",
 		tr.Namespace, tr.Name, size, resources.MaxObjectBytes))
-}
-
-// fitOrStop fits the status of rn's TaskRun and, when that failed the
-// run, stops its pod.
-func (r *Reconciler) fitOrStop(ctx context.Context, rn *run) error {
-	wasDone := rn.tr.IsDone()
-	fitStatus(rn.tr, r.fail)
-	if wasDone || !rn.tr.IsDone() || rn.cached == nil || !metav1.IsControlledBy(rn.cached, rn.tr) {
-		return nil
-	}
-	return r.stopPod(ctx, rn.cached)
 }

@@ -1,7 +1,6 @@
 package task
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -63,7 +62,7 @@ func stuckPod(trName string, pod *corev1.Pod, g graces, now time.Time) (*stuck, 
 			continue
 		}
 		rule, ok := waitingRules[w.Reason]
-		if !ok {
+		if !ok || throttled(w) {
 			continue
 		}
 		if left := since.Add(rule.grace(g)).Sub(now); left > 0 {
@@ -73,6 +72,13 @@ func stuckPod(trName string, pod *corev1.Pod, g graces, now time.Time) (*stuck, 
 		return &stuck{reason: rule.reason.String(), message: stuckMessage(trName, cs, rule.pull)}, 0
 	}
 	return nil, wait
+}
+
+// throttled: the kubelet's own pull rate limit (registryPullQPS) refused
+// the pull, not the registry; the kubelet retries, so it is not stuck.
+// Tekton fails such a pod at once under a burst.
+func throttled(w *corev1.ContainerStateWaiting) bool {
+	return strings.Contains(w.Message, "pull QPS exceeded")
 }
 
 // stuckMessage is Tekton's message for a container that cannot start.
@@ -134,11 +140,11 @@ func containerKind(container string) (string, string) {
 }
 
 // failStuckPod fails a TaskRun whose pod will not get going by itself and
-// stops the pod so the kubelet gives up too. It returns how long until a
-// stuck pod's grace ends (0: none is waiting).
-func (r *Reconciler) failStuckPod(ctx context.Context, rn *run, pod *corev1.Pod) (time.Duration, error) {
+// has the pod stopped once that is written, so the kubelet gives up too. It
+// returns how long until a stuck pod's grace ends (0: none is waiting).
+func (r *Reconciler) failStuckPod(rn *run, pod *corev1.Pod) time.Duration {
 	if rn.tr.IsDone() {
-		return 0, nil
+		return 0
 	}
 	s, wait := stuckPod(rn.tr.Name, pod, graces{
 		imagePull:       rn.cfg.ImagePullBackOffTimeout(),
@@ -146,8 +152,9 @@ func (r *Reconciler) failStuckPod(ctx context.Context, rn *run, pod *corev1.Pod)
 		unschedulable:   rn.cfg.PodUnschedulableTimeout,
 	}, r.clock.Now())
 	if s == nil {
-		return wait, nil
+		return wait
 	}
 	r.fail(rn.tr, s.reason, s.message)
-	return 0, r.stopPod(ctx, pod)
+	rn.stop = pod
+	return 0
 }

@@ -38,6 +38,7 @@ func TestStuckPod(t *testing.T) {
 	}{
 		{name: "image backoff, no timeout", pod: waitingPod("ImagePullBackOff", "Back-off pulling image", time.Second), graces: g,
 			want: &stuck{reason: "TaskRunImagePullFailed", message: pull}},
+		{name: "the kubelet's own pull throttle is retried", pod: waitingPod("ImagePullBackOff", `Back-off pulling image "busybox": pull QPS exceeded`, time.Minute), graces: g},
 		{name: "first pull error is retried", pod: waitingPod("ErrImagePull", "x", time.Second), graces: g},
 		{name: "image backoff within its timeout", pod: waitingPod("ImagePullBackOff", "x", time.Minute),
 			graces: graces{imagePull: 5 * time.Minute}, wantWait: 4 * time.Minute},

@@ -146,10 +146,14 @@ func TestHostileSpecs(t *testing.T) {
 		switch {
 		case err == nil:
 			accepted = append(accepted, u)
-		case apierrors.ReasonForError(err) == "" || err.Error() == "":
+		case err.Error() == "":
 			silent++
 		default:
-			refused[refusalKind(err)]++
+			kind := refusalKind(err)
+			if refused[kind] == 0 {
+				t.Logf("refused %s, e.g.: %.300s", kind, err)
+			}
+			refused[kind]++
 		}
 	}
 	reasons, stuck := e.finalReasons(ctx, accepted, 5*time.Minute)
@@ -171,6 +175,8 @@ func refusalKind(err error) string {
 		return "by the schema"
 	case apierrors.IsRequestEntityTooLargeError(err) || strings.Contains(msg, "too large"):
 		return "as too large"
+	case apierrors.ReasonForError(err) == "":
+		return "by the client (not valid JSON for the API)"
 	}
 	return string(apierrors.ReasonForError(err))
 }

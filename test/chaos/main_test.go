@@ -62,16 +62,45 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// writeReport writes the table, keeping the rows of earlier runs for the
+// scenarios this run did not cover (go test -run picks some).
 func writeReport(path string, started time.Time, code int) error {
+	rows := previousRows(path)
+	for _, r := range report.rows {
+		rows[r.scenario] = r
+	}
 	var b strings.Builder
 	b.WriteString("# Reliability\n\nWritten by `make chaos` (test/chaos) on the local cluster; do not edit by hand.\n")
-	fmt.Fprintf(&b, "Run of %s, %s, exit %d.\n\n", started.UTC().Format("2006-01-02 15:04 MST"), time.Since(started).Round(time.Second), code)
+	fmt.Fprintf(&b, "Last run %s, %s, exit %d.\n\n", started.UTC().Format("2006-01-02 15:04 MST"), time.Since(started).Round(time.Second), code)
 	b.WriteString("| scenario | outcome | figures |\n|---|---|---|\n")
-	for _, r := range report.rows {
+	keys := make([]string, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		r := rows[k]
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.scenario, r.outcome, r.figures)
 	}
 	b.WriteString("\nHow each is done: docs/design.md D18 and the tests in test/chaos.\n")
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// previousRows reads the table of an earlier report, by scenario.
+func previousRows(path string) map[string]row {
+	rows := map[string]row{}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return rows
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if !strings.HasPrefix(line, "| ") || len(cells) != 3 || cells[0] == "scenario" {
+			continue
+		}
+		rows[cells[0]] = row{cells[0], cells[1], cells[2]}
+	}
+	return rows
 }
 
 // env is a client and a fresh namespace.
