@@ -99,6 +99,9 @@ func unschedulable(pod *corev1.Pod, grace time.Duration, now time.Time) (*stuck,
 		if c.Type != corev1.PodScheduled || c.Status != corev1.ConditionFalse || c.Reason != corev1.PodReasonUnschedulable || grace <= 0 {
 			continue
 		}
+		if waitingForCapacity(c.Message) {
+			return nil, 0 // a burst: the pod starts when others finish
+		}
 		if left := c.LastTransitionTime.Add(grace).Sub(now); left > 0 {
 			return nil, left
 		}
@@ -106,6 +109,26 @@ func unschedulable(pod *corev1.Pod, grace time.Duration, now time.Time) (*stuck,
 			"pod %q could not be scheduled for %s (slipway-config pod-unschedulable-timeout): %s", pod.Name, grace, c.Message)}, 0
 	}
 	return nil, 0
+}
+
+// waitingForCapacity reports whether the scheduler refused the pod only
+// for want of room ("0/3 nodes are available: 2 Insufficient cpu, 1 Too
+// many pods."): that clears as other pods finish, so only the run's own
+// timeout bounds it. Anything else (a selector, a taint, a volume) needs
+// a change from someone.
+func waitingForCapacity(msg string) bool {
+	_, rest, ok := strings.Cut(msg, "nodes are available: ")
+	if !ok {
+		return false
+	}
+	rest, _, _ = strings.Cut(rest, ". ")
+	for _, part := range strings.Split(strings.TrimSuffix(rest, "."), ", ") {
+		_, reason, _ := strings.Cut(strings.TrimSpace(part), " ")
+		if reason != "Too many pods" && !strings.HasPrefix(reason, "Insufficient ") {
+			return false
+		}
+	}
+	return true
 }
 
 // startedAt is when the pod could start its containers (its sandbox was

@@ -21,10 +21,13 @@ func TestStuckPod(t *testing.T) {
 				{Name: "step-build", Image: "reg/none:v1", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: msg}}},
 			}}}
 	}
-	unschedulablePod := func(since time.Duration) *corev1.Pod {
+	unschedulableBecause := func(msg string, since time.Duration) *corev1.Pod {
 		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "tr-pod"}, Status: corev1.PodStatus{Conditions: []corev1.PodCondition{{
 			Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
-			Message: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.", LastTransitionTime: ago(since)}}}}
+			Message: msg, LastTransitionTime: ago(since)}}}}
+	}
+	unschedulablePod := func(since time.Duration) *corev1.Pod {
+		return unschedulableBecause("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.", since)
 	}
 	pull := `the step "build" in TaskRun "tr" failed to pull the image "reg/none:v1". The pod errored with the message: "Back-off pulling image."`
 	secret := `the step "build" in TaskRun "tr" failed to start. The pod errored with the message: "secret "nope" not found."`
@@ -56,6 +59,11 @@ func TestStuckPod(t *testing.T) {
 		{name: "unschedulable within the grace", pod: unschedulablePod(time.Minute), graces: g, wantWait: 4 * time.Minute},
 		{name: "unschedulable past the grace", pod: unschedulablePod(6 * time.Minute), graces: g, want: &stuck{reason: "TaskRunUnschedulable",
 			message: `pod "tr-pod" could not be scheduled for 5m0s (slipway-config pod-unschedulable-timeout): 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.`}},
+		{name: "waiting for room is not stuck", graces: g, pod: unschedulableBecause(
+			"0/3 nodes are available: 2 Insufficient cpu, 1 Too many pods. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.", time.Hour)},
+		{name: "room and a selector: stuck", graces: g, want: &stuck{reason: "TaskRunUnschedulable",
+			message: `pod "tr-pod" could not be scheduled for 5m0s (slipway-config pod-unschedulable-timeout): 0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {x: y}.`},
+			pod: unschedulableBecause("0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {x: y}.", time.Hour)},
 		{name: "unschedulable, no grace set: waits for the timeout", pod: unschedulablePod(time.Hour), graces: graces{}},
 	}
 	for _, tc := range tests {
