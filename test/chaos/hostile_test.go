@@ -173,10 +173,10 @@ func refusalKind(err error) string {
 		return "by the webhook"
 	case apierrors.IsInvalid(err):
 		return "by the schema"
-	case apierrors.IsRequestEntityTooLargeError(err) || strings.Contains(msg, "too large"):
-		return "as too large"
+	case apierrors.IsRequestEntityTooLargeError(err) || strings.Contains(msg, "too large") || strings.Contains(msg, "larger than max"):
+		return "as too large for etcd"
 	case apierrors.ReasonForError(err) == "":
-		return "by the client (not valid JSON for the API)"
+		return "with another error"
 	}
 	return string(apierrors.ReasonForError(err))
 }

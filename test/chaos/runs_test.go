@@ -171,7 +171,9 @@ func (e *env) probeWebhook(ctx context.Context, stop <-chan struct{}, wg *sync.W
 			task.Spec.Steps = []pipelinev1.Step{{Name: "s", Image: "busybox", Script: "true"}}
 			total.Add(1)
 			if err := e.c.Create(ctx, task, client.DryRunAll); err != nil {
-				failed.Add(1)
+				if failed.Add(1) == 1 {
+					e.t.Logf("first webhook probe failure: %.300s", err)
+				}
 			}
 		}
 	}()

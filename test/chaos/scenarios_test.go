@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 func outcome(ok bool) string {
@@ -65,6 +67,47 @@ func TestControllerKilledEvery3s(t *testing.T) {
 	if !v.ok(*runs) {
 		t.Errorf("%s", v)
 	}
+}
+
+// TestWebhookWithOneReplicaDown: with both replicas ready, the leader's
+// pod is force-deleted; dry-run creates through the webhook go on.
+func TestWebhookWithOneReplicaDown(t *testing.T) {
+	e := newEnv(t, "webhook")
+	ctx := context.Background()
+	var answered, total int64
+	for range 3 {
+		e.waitFor("both replicas ready", 3*time.Minute, func() bool { return e.readyReplicas(ctx) == 2 })
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		tot, failed := e.probeWebhook(ctx, stop, &wg)
+		time.Sleep(2 * time.Second)
+		if _, err := e.killLeaderPod(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(15 * time.Second)
+		close(stop)
+		wg.Wait()
+		answered, total = answered+tot.Load()-failed.Load(), total+tot.Load()
+	}
+	ok := answered*100 >= total*98
+	record("the leader's pod force-deleted while the other replica is ready, 3 times; a dry-run create through the webhook every 200 ms for 17 s each",
+		outcome(ok), fmt.Sprintf("webhook answered %d of %d", answered, total))
+	if !ok {
+		t.Errorf("webhook answered %d of %d", answered, total)
+	}
+}
+
+// readyReplicas counts the controller's ready pods.
+func (e *env) readyReplicas(ctx context.Context) int {
+	n := 0
+	for _, p := range e.controllerPods(ctx) {
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && p.DeletionTimestamp == nil {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // TestLeaderKilledInPlace: the leader's process is SIGKILLed without its
