@@ -2,12 +2,14 @@ package task
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -231,12 +233,21 @@ spec:
 }
 
 // assertStopped checks that the pod is kept, with its deadline lowered.
+// The pod is stopped right after the status that says why is written, so
+// the test may see the status first.
 func assertStopped(t *testing.T, ns, name string) {
 	t.Helper()
-	pod := waitForPod(t, ns, name)
-	if d := pod.Spec.ActiveDeadlineSeconds; d == nil || *d != stoppedDeadline {
-		t.Errorf("pod activeDeadlineSeconds = %v, want %d", d, stoppedDeadline)
-	}
+	eventually(t, "pod "+name+" stopped", func() (bool, string) {
+		pod := &corev1.Pod{}
+		if err := itest.client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, pod); err != nil {
+			return false, err.Error()
+		}
+		d := pod.Spec.ActiveDeadlineSeconds
+		if d == nil || *d != stoppedDeadline {
+			return false, fmt.Sprintf("activeDeadlineSeconds = %v, want %d", d, stoppedDeadline)
+		}
+		return true, ""
+	})
 }
 
 func TestRetries(t *testing.T) {
