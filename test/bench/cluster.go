@@ -206,10 +206,19 @@ func (cl *cluster) runScenario(ctx context.Context, cordon bool, fn func() error
 // cleanup deletes the runs and pods in the namespace and waits until no
 // pod is left.
 func (cl *cluster) cleanup(ctx context.Context) error {
-	for _, obj := range []client.Object{&pipelinev1.PipelineRun{}, &pipelinev1.TaskRun{}, &corev1.Pod{}} {
-		_ = cl.c.DeleteAllOf(ctx, obj, client.InNamespace(cl.ns), client.PropagationPolicy(metav1.DeletePropagationBackground))
+	deleteAll := func() {
+		for _, obj := range []client.Object{&pipelinev1.PipelineRun{}, &pipelinev1.TaskRun{}, &corev1.Pod{}} {
+			_ = cl.c.DeleteAllOf(ctx, obj, client.InNamespace(cl.ns), client.PropagationPolicy(metav1.DeletePropagationBackground))
+		}
 	}
+	deleteAll()
+	polls := 0
 	return wait.PollUntilContextTimeout(ctx, time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+		// A collection delete of 10,000 objects can end before all are
+		// gone (its request times out); ask again every 15 s.
+		if polls++; polls%15 == 0 {
+			deleteAll()
+		}
 		var pods corev1.PodList
 		var trs pipelinev1.TaskRunList
 		if err := cl.c.List(ctx, &pods, client.InNamespace(cl.ns)); err != nil {
