@@ -153,10 +153,9 @@ func (v verdict) ok(n int) bool {
 	return v.succeeded == n && v.wrongResult == 0 && v.duplicateTaskRuns == 0 && v.extraPods == 0
 }
 
-// probeWebhook dry-runs a Task create every 200 ms until stop, counting
-// the answers that were not the webhook's.
-func (e *env) probeWebhook(ctx context.Context, stop <-chan struct{}, wg *sync.WaitGroup) (total, failed *atomic.Int64) {
-	total, failed = &atomic.Int64{}, &atomic.Int64{}
+// every runs f every period (after the previous f returns) in a
+// goroutine counted by wg, until stop is closed.
+func every(stop <-chan struct{}, wg *sync.WaitGroup, period time.Duration, f func()) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -164,18 +163,27 @@ func (e *env) probeWebhook(ctx context.Context, stop <-chan struct{}, wg *sync.W
 			select {
 			case <-stop:
 				return
-			case <-time.After(200 * time.Millisecond):
+			case <-time.After(period):
 			}
-			task := &pipelinev1.Task{}
-			task.Name, task.Namespace = "probe", e.ns
-			task.Spec.Steps = []pipelinev1.Step{{Name: "s", Image: "busybox", Script: "true"}}
-			total.Add(1)
-			if err := e.c.Create(ctx, task, client.DryRunAll); err != nil {
-				if failed.Add(1) == 1 {
-					e.t.Logf("first webhook probe failure: %.300s", err)
-				}
-			}
+			f()
 		}
 	}()
+}
+
+// probeWebhook dry-runs a Task create every 200 ms until stop, counting
+// the answers that were not the webhook's.
+func (e *env) probeWebhook(ctx context.Context, stop <-chan struct{}, wg *sync.WaitGroup) (total, failed *atomic.Int64) {
+	total, failed = &atomic.Int64{}, &atomic.Int64{}
+	every(stop, wg, 200*time.Millisecond, func() {
+		task := &pipelinev1.Task{}
+		task.Name, task.Namespace = "probe", e.ns
+		task.Spec.Steps = []pipelinev1.Step{{Name: "s", Image: "busybox", Script: "true"}}
+		total.Add(1)
+		if err := e.c.Create(ctx, task, client.DryRunAll); err != nil {
+			if failed.Add(1) == 1 {
+				e.t.Logf("first webhook probe failure: %.300s", err)
+			}
+		}
+	})
 	return total, failed
 }

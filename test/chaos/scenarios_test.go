@@ -37,24 +37,15 @@ func TestControllerKilledEvery3s(t *testing.T) {
 	total, failed := e.probeWebhook(ctx, stop, &wg)
 	var takeovers []time.Duration
 	var mu sync.Mutex
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(3 * time.Second):
-			}
-			if d, err := e.killLeaderPod(ctx); err == nil {
-				mu.Lock()
-				takeovers = append(takeovers, d)
-				mu.Unlock()
-			} else {
-				t.Logf("kill: %v", err)
-			}
+	every(stop, &wg, 3*time.Second, func() {
+		if d, err := e.killLeaderPod(ctx); err == nil {
+			mu.Lock()
+			takeovers = append(takeovers, d)
+			mu.Unlock()
+		} else {
+			t.Logf("kill: %v", err)
 		}
-	}()
+	})
 	t0 := time.Now()
 	e.waitRuns(ctx, *runs, 30*time.Minute)
 	elapsed := time.Since(t0)
