@@ -36,7 +36,11 @@ func (r *Reconciler) writeStatus(ctx context.Context, before, pr *v1.PipelineRun
 	if equality.Semantic.DeepEqual(before.Status, pr.Status) {
 		return nil
 	}
-	r.fitStatus(pr)
+	// Only a status about to be written is sized; fitting may undo the
+	// change (a spec copy too big to keep).
+	if r.fitStatus(pr); equality.Semantic.DeepEqual(before.Status, pr.Status) {
+		return nil
+	}
 	if err := r.client.Status().Patch(ctx, pr, client.MergeFrom(before)); err != nil {
 		return fmt.Errorf("writing PipelineRun status: %w", err)
 	}

@@ -92,7 +92,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// is the fallback.
 		return ctrl.Result{RequeueAfter: firstWriteWait}, nil
 	}
-	fitStatus(tr, r.fail)
 	if werr := r.writeStatus(ctx, before, tr); werr != nil {
 		if apierrors.IsConflict(werr) && err == nil {
 			// A stale cached TaskRun: the watch brings the new one; redo the
@@ -139,8 +138,8 @@ func (r *Reconciler) deferFirstWrite(before *v1.TaskRun, rn *run) bool {
 // status for this pass or hands over to the next.
 func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error) {
 	tr := rn.tr
-	if held, err := r.held(ctx, tr); held {
-		return ctrl.Result{}, err
+	if r.held(tr) {
+		return ctrl.Result{}, nil
 	}
 	r.start(tr)
 	if err := r.resolve(ctx, rn); err != nil {
@@ -332,17 +331,17 @@ func (r *Reconciler) fail(tr *v1.TaskRun, reason, msg string) {
 
 // held handles the TaskRuns that must not start: pending ones, and those
 // whose stored object does not decode.
-func (r *Reconciler) held(ctx context.Context, tr *v1.TaskRun) (bool, error) {
+func (r *Reconciler) held(tr *v1.TaskRun) bool {
 	if msg, bad := quarantine.Reason(tr); bad {
 		r.failUndecodable(tr, msg)
-		return true, nil
+		return true
 	}
 	if tr.Spec.Status == v1.TaskRunSpecStatusPending {
 		tr.Status.SetCondition(&apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionUnknown,
 			Reason: v1.TaskRunReasonPending.String(), Message: "TaskRun is pending: remove spec.status to start it"})
-		return true, nil
+		return true
 	}
-	return false, nil
+	return false
 }
 
 // failUndecodable fails a TaskRun whose stored object does not decode
@@ -377,6 +376,11 @@ func (r *Reconciler) failOnUserError(tr *v1.TaskRun, err error) error {
 // when it finishes, not when it starts (D10).
 func (r *Reconciler) writeStatus(ctx context.Context, before, tr *v1.TaskRun) error {
 	if equality.Semantic.DeepEqual(before.Status, tr.Status) {
+		return nil
+	}
+	// Only a status about to be written is sized; fitting may undo the
+	// change (a spec copy too big to keep).
+	if fitStatus(tr, r.fail); equality.Semantic.DeepEqual(before.Status, tr.Status) {
 		return nil
 	}
 	if err := r.client.Status().Update(ctx, tr); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -102,7 +101,5 @@ func authHint(p params, kc authn.Keychain) string {
 // or reset connection, TLS.
 func isNetwork(err error) bool {
 	var uerr *url.Error
-	var operr *net.OpError
-	var dnserr *net.DNSError
-	return errors.As(err, &uerr) || errors.As(err, &operr) || errors.As(err, &dnserr)
+	return resolution.IsNetworkError(err) || errors.As(err, &uerr)
 }
