@@ -42,6 +42,7 @@ data:
   entrypoint-mode: "node"
   registry-mirrors: "index.docker.io=$REG gcr.io=$REG ghcr.io=$REG quay.io=$REG mirror.gcr.io=$REG"
   insecure-registries: "$REG"
+  log-archive-repository: "$REG/slipway-logs"
 YAML
 }
 

@@ -26,6 +26,8 @@ import (
 	"github.com/slipway-ci/slipway/pkg/events"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/leader"
+	"github.com/slipway-ci/slipway/pkg/logs"
+	"github.com/slipway-ci/slipway/pkg/logs/archiver"
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/task"
@@ -75,6 +77,10 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers), pipeline.WithRecorder(sink),
 		pipeline.WithRemote(remote))
+	if err != nil {
+		return err
+	}
+	err = archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink})
 	if err != nil {
 		return err
 	}

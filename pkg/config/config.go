@@ -2,10 +2,12 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	tektonconfig "github.com/tektoncd/pipeline/pkg/apis/config"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -36,6 +38,7 @@ const (
 	keyInsecureRegistries    = "insecure-registries"
 	keyMaxMatrixCombinations = "max-matrix-combinations"
 	keyPodUnschedulable      = "pod-unschedulable-timeout"
+	keyLogArchiveRepository  = "log-archive-repository"
 )
 
 // Config is Slipway's configuration for one reconcile. Treat it as immutable.
@@ -60,6 +63,9 @@ type Config struct {
 	// PodUnschedulableTimeout is how long a TaskRun's pod may stay
 	// unschedulable before the TaskRun fails (0: until its own timeout).
 	PodUnschedulableTimeout time.Duration
+	// LogArchiveRepository is the registry repository ("host/path") under
+	// which step logs are archived as OCI artifacts; "" archives none.
+	LogArchiveRepository string
 	// Unimplemented lists the settings of Tekton's ConfigMaps that Slipway
 	// does not honour, in words (reported once, never silently ignored).
 	Unimplemented []string
@@ -145,6 +151,8 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Config, error) {
 			if err == nil && c.PodUnschedulableTimeout < 0 {
 				err = fmt.Errorf("must not be negative")
 			}
+		case keyLogArchiveRepository:
+			c.LogArchiveRepository, err = repository(v)
 		case keyMaxMatrixCombinations:
 			c.MaxMatrixCombinations, err = strconv.Atoi(v)
 			if err == nil && c.MaxMatrixCombinations < 1 {
@@ -158,6 +166,27 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// repository checks a registry repository written "host/path".
+func repository(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if strings.Contains(v, "://") {
+		return "", fmt.Errorf("must be host/path, without a scheme (list plain-HTTP hosts in %s)", keyInsecureRegistries)
+	}
+	if _, err := name.NewRepository(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(v, "/"), nil
+}
+
+// IsInsecure reports whether the registry of repository is reached over
+// plain HTTP.
+func (c *Config) IsInsecure(repository string) bool {
+	host, _, _ := strings.Cut(repository, "/")
+	return slices.Contains(c.InsecureRegistries, host)
 }
 
 // parsePairs reads "from=to" pairs separated by commas, spaces or newlines.

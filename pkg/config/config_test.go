@@ -24,7 +24,7 @@ func TestFromConfigMap(t *testing.T) {
 			"entrypoint-image": "r/e@sha256:1", "entrypoint-mode": "node", "entrypoint-host-path": "/x",
 			"registry-mirrors":    "index.docker.io=10.0.0.1:5000, gcr.io=10.0.0.1:5000",
 			"insecure-registries": "10.0.0.1:5000", "max-matrix-combinations": "10",
-			"pod-unschedulable-timeout": "0",
+			"pod-unschedulable-timeout": "0", "log-archive-repository": "10.0.0.1:5000/logs/",
 		}, want: func(c *Config) {
 			c.DefaultTimeout = 10 * time.Minute
 			c.DefaultServiceAccount = "builder"
@@ -35,7 +35,10 @@ func TestFromConfigMap(t *testing.T) {
 			c.InsecureRegistries = []string{"10.0.0.1:5000"}
 			c.MaxMatrixCombinations = 10
 			c.PodUnschedulableTimeout = 0
+			c.LogArchiveRepository = "10.0.0.1:5000/logs"
 		}},
+		{name: "archive with a scheme", data: map[string]string{"log-archive-repository": "http://r/logs"}, wantErr: "without a scheme"},
+		{name: "archive not a repository", data: map[string]string{"log-archive-repository": "R/Logs"}, wantErr: "log-archive-repository"},
 		{name: "negative grace", data: map[string]string{"pod-unschedulable-timeout": "-1s"}, wantErr: "pod-unschedulable-timeout"},
 		{name: "bad duration", data: map[string]string{"default-timeout": "soon"}, wantErr: "default-timeout"},
 		{name: "bad mode", data: map[string]string{"entrypoint-mode": "magic"}, wantErr: "entrypoint-mode"},

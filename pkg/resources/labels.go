@@ -36,3 +36,16 @@ func PropagateRefMetadata(run *metav1.ObjectMeta, key, refName string, ref *meta
 		setLabel(run.Labels, key, refName)
 	}
 }
+
+// Keys of a TaskRun's status.annotations that locate and unlock its
+// archived step logs (pkg/logs).
+const (
+	// AnnotationLogArchive is the repository holding the TaskRun's log
+	// archives, one tag per attempt pod.
+	AnnotationLogArchive = "slipway.dev/log-archive"
+	// AnnotationLogKey is the secret key the logs are encrypted to.
+	AnnotationLogKey = "slipway.dev/log-key"
+)
+
+// FinalizerLogArchive keeps a step pod until its step logs are archived.
+const FinalizerLogArchive = "slipway.dev/log-archive"

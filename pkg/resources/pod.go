@@ -49,6 +49,16 @@ type PodInput struct {
 	// Credentials come from the ServiceAccount's annotated secrets (D8);
 	// each names a secret that the pod mounts. Nil adds nothing.
 	Credentials []credentials.Credential
+	// LogArchive, when set, is where the pod's step logs are archived.
+	LogArchive *LogArchive
+}
+
+// LogArchive locates and unlocks a TaskRun's archived step logs.
+type LogArchive struct {
+	// Repository holds the TaskRun's archives, one tag per attempt pod.
+	Repository string
+	// Key is the secret key the logs are encrypted to.
+	Key string
 }
 
 // MakePod builds the Pod that runs one attempt of a TaskRun, following
@@ -65,7 +75,24 @@ func MakePod(in PodInput) (*corev1.Pod, error) {
 	if err := b.build(); err != nil {
 		return nil, err
 	}
+	if la := in.LogArchive; la != nil {
+		// The archiver reads them from the pod, the TaskRun's status
+		// keeps them for readers; the archiver removes the finalizer once
+		// the step logs are archived.
+		metav1.SetMetaDataAnnotation(&b.pod.ObjectMeta, AnnotationLogArchive, la.Repository)
+		metav1.SetMetaDataAnnotation(&b.pod.ObjectMeta, AnnotationLogKey, la.Key)
+		b.pod.Finalizers = append(b.pod.Finalizers, FinalizerLogArchive)
+	}
 	return b.pod, nil
+}
+
+// LogArchiveOf returns where obj's step logs are archived, nil if nowhere.
+func LogArchiveOf(annotations map[string]string) *LogArchive {
+	repo, key := annotations[AnnotationLogArchive], annotations[AnnotationLogKey]
+	if repo == "" || key == "" {
+		return nil
+	}
+	return &LogArchive{Repository: repo, Key: key}
 }
 
 // checkTaskRun rejects TaskRun fields that Slipway does not implement.

@@ -85,6 +85,11 @@ func goldenCases() []struct {
 		{"pod-template", podTemplateInput},
 		{"credentials", credentialsInput},
 		{"steps-dir", stepsDirInput},
+		{"log-archive", func() PodInput {
+			tr, spec := doneWhen()
+			return PodInput{TaskRun: tr, Spec: spec, Config: nodeConfig(),
+				LogArchive: &LogArchive{Repository: "http://registry:5000/logs/ns/tr", Key: "AGE-SECRET-KEY-1TEST"}}
+		}},
 		{"long-name", func() PodInput {
 			tr := baseTaskRun(strings.Repeat("a-very-long-taskrun-name-", 4))
 			tr.Spec.TaskRef = nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/logs"
 	"github.com/slipway-ci/slipway/pkg/resources"
 	"github.com/slipway-ci/slipway/pkg/substitution"
 )
@@ -170,13 +171,40 @@ func (r *Reconciler) makePod(ctx context.Context, rn *run) (*corev1.Pod, error) 
 	if err != nil {
 		return nil, err
 	}
+	archive, err := logArchive(rn)
+	if err != nil {
+		return nil, err
+	}
 	pod, err := resources.MakePod(resources.PodInput{
 		TaskRun: rn.defaulted, Spec: spec, Config: rn.cfg, Images: images, Retry: retry, Credentials: creds,
+		LogArchive: archive,
 	})
 	if err != nil {
 		return nil, failure.User(v1.TaskRunReasonPodCreationFailed.String(), fmt.Errorf("translating TaskRun to a pod: %w", err))
 	}
 	return pod, nil
+}
+
+// logArchive is where the attempt's step logs go, nil when no archive is
+// configured. All attempts of a TaskRun share one key; the pod carries it
+// and the status copies it from the pod (applyPodStatus), so a key lost
+// to a crash before the status write is never needed again.
+func logArchive(rn *run) (*resources.LogArchive, error) {
+	base := rn.cfg.LogArchiveRepository
+	if base == "" {
+		return nil, nil
+	}
+	if la := resources.LogArchiveOf(rn.tr.Status.Annotations); la != nil {
+		return la, nil
+	}
+	key, err := logs.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	return &resources.LogArchive{
+		Repository: logs.Repository(base, rn.tr.Namespace, rn.tr.Name, rn.cfg.IsInsecure(base)),
+		Key:        key,
+	}, nil
 }
 
 // resolveImages looks up ENTRYPOINT/CMD for steps that give only an image.

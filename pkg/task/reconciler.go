@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -276,6 +277,7 @@ func (r *Reconciler) stepAction(ctx context.Context, rn *run, step string, ref *
 func (r *Reconciler) applyPodStatus(tr *v1.TaskRun, pod *corev1.Pod, spec *v1.TaskSpec) {
 	ps := Status(pod, spec, r.clock.Now())
 	tr.Status.PodName = pod.Name
+	keepLogArchive(tr, pod)
 	tr.Status.Steps = ps.Steps
 	tr.Status.Sidecars = ps.Sidecars
 	tr.Status.Results = ps.Results
@@ -286,12 +288,29 @@ func (r *Reconciler) applyPodStatus(tr *v1.TaskRun, pod *corev1.Pod, spec *v1.Ta
 	}
 }
 
+// keepLogArchive copies where the pod's logs are archived into the
+// TaskRun's status, where readers find them once the pod is gone.
+func keepLogArchive(tr *v1.TaskRun, pod *corev1.Pod) {
+	la := resources.LogArchiveOf(pod.Annotations)
+	if la == nil || resources.LogArchiveOf(tr.Status.Annotations) != nil {
+		return
+	}
+	a := maps.Clone(tr.Status.Annotations)
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[resources.AnnotationLogArchive] = la.Repository
+	a[resources.AnnotationLogKey] = la.Key
+	tr.Status.Annotations = a
+}
+
 // retry archives the failed attempt in retriesStatus and resets the status
 // so that the next pass creates the pod of the next attempt.
 func (r *Reconciler) retry(tr *v1.TaskRun) {
 	attempt := tr.Status.DeepCopy()
 	attempt.RetriesStatus = nil
 	attempt.TaskSpec = nil
+	attempt.Annotations = nil // the log archive's, which the TaskRun keeps
 	tr.Status.RetriesStatus = append(tr.Status.RetriesStatus, *attempt)
 	tr.Status.PodName = ""
 	tr.Status.Steps = nil

@@ -1,0 +1,14 @@
+// Command slipway is the command line of Slipway (and of Tekton: it uses
+// only the tekton.dev API and pod logs): start runs, follow their logs,
+// describe, list, cancel and rerun them.
+package main
+
+import (
+	"os"
+
+	"github.com/slipway-ci/slipway/pkg/cli"
+)
+
+func main() {
+	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

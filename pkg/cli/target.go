@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// target is the run a command works on: a PipelineRun or a TaskRun.
+type target struct {
+	pr *v1.PipelineRun
+	tr *v1.TaskRun
+}
+
+func (t target) object() client.Object {
+	if t.pr != nil {
+		return t.pr
+	}
+	return t.tr
+}
+
+func (t target) empty() bool { return t.pr == nil && t.tr == nil }
+
+func (t target) kind() string {
+	if t.pr != nil {
+		return "PipelineRun"
+	}
+	return "TaskRun"
+}
+
+func (t target) condition() *apis.Condition {
+	if t.pr != nil {
+		return t.pr.Status.GetCondition(apis.ConditionSucceeded)
+	}
+	return t.tr.Status.GetCondition(apis.ConditionSucceeded)
+}
+
+// done reports whether the run has finished, and whether it succeeded.
+func (t target) done() (finished, succeeded bool) {
+	c := t.condition()
+	if c == nil || c.IsUnknown() {
+		return false, false
+	}
+	return true, c.IsTrue()
+}
+
+// kindAliases map what a user may write before "/" to a kind.
+var kindAliases = map[string]string{
+	"pipelinerun": "PipelineRun", "pipelineruns": "PipelineRun", "pr": "PipelineRun",
+	"taskrun": "TaskRun", "taskruns": "TaskRun", "tr": "TaskRun",
+}
+
+// find returns the run named arg ("name", "pr/name", "taskrun/name", ...);
+// a bare name is looked up as a PipelineRun first.
+func find(ctx context.Context, c client.Client, ns, arg string) (target, error) {
+	kinds := []string{"PipelineRun", "TaskRun"}
+	name := arg
+	if k, n, ok := strings.Cut(arg, "/"); ok {
+		kind, known := kindAliases[strings.ToLower(k)]
+		if !known {
+			return target{}, fmt.Errorf("%q: the kind must be pipelinerun (pr) or taskrun (tr)", arg)
+		}
+		kinds, name = []string{kind}, n
+	}
+	for _, k := range kinds {
+		t, err := get(ctx, c, ns, k, name)
+		if err == nil || !apierrors.IsNotFound(err) {
+			return t, err
+		}
+	}
+	return target{}, fmt.Errorf("no PipelineRun or TaskRun %q in namespace %q", arg, ns)
+}
+
+func get(ctx context.Context, c client.Client, ns, kind, name string) (target, error) {
+	key := types.NamespacedName{Namespace: ns, Name: name}
+	if kind == "PipelineRun" {
+		pr := &v1.PipelineRun{}
+		return target{pr: pr}, c.Get(ctx, key, pr)
+	}
+	tr := &v1.TaskRun{}
+	return target{tr: tr}, c.Get(ctx, key, tr)
+}
+
+// refresh reads t again.
+func refresh(ctx context.Context, c client.Client, t target) (target, error) {
+	return get(ctx, c, t.object().GetNamespace(), t.kind(), t.object().GetName())
+}
+
+// last returns the most recently created run in ns: a PipelineRun, or a
+// TaskRun that no PipelineRun owns.
+func last(ctx context.Context, c client.Client, ns string) (target, error) {
+	var best target
+	prs := &v1.PipelineRunList{}
+	if err := c.List(ctx, prs, client.InNamespace(ns)); err != nil {
+		return best, err
+	}
+	for i := range prs.Items {
+		if best.pr == nil || prs.Items[i].CreationTimestamp.After(best.pr.CreationTimestamp.Time) {
+			best = target{pr: &prs.Items[i]}
+		}
+	}
+	trs := &v1.TaskRunList{}
+	if err := c.List(ctx, trs, client.InNamespace(ns)); err != nil {
+		return best, err
+	}
+	for i := range trs.Items {
+		tr := &trs.Items[i]
+		if tr.Labels[labelPipelineRun] != "" {
+			continue
+		}
+		if best.empty() || tr.CreationTimestamp.After(best.object().GetCreationTimestamp().Time) {
+			best = target{tr: tr}
+		}
+	}
+	if best.empty() {
+		return best, fmt.Errorf("no PipelineRun or TaskRun in namespace %q", ns)
+	}
+	return best, nil
+}
+
+const labelPipelineRun = "tekton.dev/pipelineRun"
+
+// children returns the TaskRuns of pr in the order they were started.
+func children(ctx context.Context, c client.Client, pr *v1.PipelineRun) ([]v1.TaskRun, error) {
+	list := &v1.TaskRunList{}
+	err := c.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingLabels{labelPipelineRun: pr.Name})
+	if err != nil {
+		return nil, err
+	}
+	out := list.Items[:0]
+	for _, tr := range list.Items {
+		for _, o := range tr.OwnerReferences {
+			if o.UID == pr.UID {
+				out = append(out, tr)
+				break
+			}
+		}
+	}
+	sortByStart(out)
+	return out, nil
+}
