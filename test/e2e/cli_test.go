@@ -216,3 +216,18 @@ spec:
 		archived.Seconds(), read.Seconds())
 	_ = metav1.Now
 }
+
+// wantCLILogs checks that slipway logs RUN prints each of want, in order.
+func (e *env) wantCLILogs(run string, want ...string) {
+	e.t.Helper()
+	out, code := e.slipway("logs", run)
+	rest := out
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			e.t.Errorf("slipway logs %s (exit %d) lacks %q after what came before:\n%s", run, code, w, out)
+			return
+		}
+		rest = rest[i+len(w):]
+	}
+}

@@ -48,6 +48,7 @@ func TestSourceToURLCanaryAndPromote(t *testing.T) {
 	pr := s.run("v1", "latest")
 	url := pipelineResult(pr, "URL")
 	wantResult(t, pr, "REVISION", v1Rev)
+	e.wantCLILogs(pr.Name, "[fetch:clone] ", "[build:build-and-push] ", "[deploy:deploy] ", "URL = "+url)
 	if got := e.fetchURL(url); got != gitserver.SamplePage("v1") {
 		t.Fatalf("v1: %s serves %q, want the v1 page", url, got)
 	}
