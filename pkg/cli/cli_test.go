@@ -246,3 +246,26 @@ func TestEveryCommandParses(t *testing.T) {
 		})
 	}
 }
+
+func TestListAndDryRun(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"list-taskruns.golden", []string{"list", "taskruns", "-o", "name"}},
+		{"start-dry-run.golden", []string{"start", "pipeline", "ship", "-p", "who=you", "-p", "xs=a,b",
+			"-w", "name=src,claimName=pvc", "--serviceaccount", "builder", "--dry-run"}},
+	}
+	_, objs := fixture()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, out := testEnv(t, objs...)
+			root := e.root()
+			root.SetArgs(tc.args)
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name, out.String())
+		})
+	}
+}

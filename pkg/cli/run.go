@@ -11,6 +11,7 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -64,7 +65,8 @@ func (e *env) decodeRun(file string) (client.Object, error) {
 }
 
 func (e *env) listCmd() *cobra.Command {
-	return &cobra.Command{
+	pf := genericclioptions.NewPrintFlags("")
+	cmd := &cobra.Command{
 		Use:       "list [pipelineruns|taskruns]",
 		Aliases:   []string{"ls"},
 		Short:     "List runs, newest first",
@@ -83,51 +85,55 @@ func (e *env) listCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows, err := listRows(cmd, c, ns, kindAliases[strings.ToLower(kind)])
+			rows, list, err := listRows(cmd, c, ns, kindAliases[strings.ToLower(kind)])
 			if err != nil {
 				return err
+			}
+			if pf.OutputFormat != nil && *pf.OutputFormat != "" {
+				return e.print(list, pf)
 			}
 			writeList(e.Out, rows, time.Now())
 			return nil
 		},
 	}
+	pf.AddFlags(cmd)
+	return cmd
 }
 
 // listRow is one line of list.
 type listRow struct {
 	name    string
-	start   *time.Time
 	created time.Time
 	dur     string
 	status  string
 }
 
-func listRows(cmd *cobra.Command, c client.Client, ns, kind string) ([]listRow, error) {
+func listRows(cmd *cobra.Command, c client.Client, ns, kind string) ([]listRow, client.ObjectList, error) {
 	now := time.Now()
 	var rows []listRow
 	switch kind {
 	case "PipelineRun":
 		l := &v1.PipelineRunList{}
 		if err := c.List(cmd.Context(), l, client.InNamespace(ns)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, pr := range l.Items {
 			rows = append(rows, listRow{name: pr.Name, created: pr.CreationTimestamp.Time,
 				dur: duration(pr.Status.StartTime, pr.Status.CompletionTime, now), status: status(pr.Status.GetCondition(apis.ConditionSucceeded))})
 		}
+		return rows, l, nil
 	case "TaskRun":
 		l := &v1.TaskRunList{}
 		if err := c.List(cmd.Context(), l, client.InNamespace(ns)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, tr := range l.Items {
 			rows = append(rows, listRow{name: tr.Name, created: tr.CreationTimestamp.Time,
 				dur: duration(tr.Status.StartTime, tr.Status.CompletionTime, now), status: status(tr.Status.GetCondition(apis.ConditionSucceeded))})
 		}
-	default:
-		return nil, fmt.Errorf("list pipelineruns or taskruns")
+		return rows, l, nil
 	}
-	return rows, nil
+	return nil, nil, fmt.Errorf("list pipelineruns or taskruns")
 }
 
 func writeList(w interface{ Write([]byte) (int, error) }, rows []listRow, now time.Time) {
@@ -259,7 +265,7 @@ func (e *env) completeRuns(cmd *cobra.Command, args []string, _ string) ([]strin
 	}
 	var names []string
 	for _, kind := range []string{"PipelineRun", "TaskRun"} {
-		rows, err := listRows(cmd, c, ns, kind)
+		rows, _, err := listRows(cmd, c, ns, kind)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}

@@ -11,7 +11,9 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"golang.org/x/term"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -146,12 +148,7 @@ func parseWorkspaces(in []string) ([]v1.WorkspaceBinding, error) {
 // follows it to its end.
 func (e *env) create(ctx context.Context, obj client.Object, f *startFlags) error {
 	if f.dryRun {
-		b, err := yaml.Marshal(obj)
-		if err != nil {
-			return err
-		}
-		_, err = e.Out.Write(b)
-		return err
+		return e.dryRun(obj)
 	}
 	c, _, err := e.clients()
 	if err != nil {
@@ -183,18 +180,42 @@ func (e *env) create(ctx context.Context, obj client.Object, f *startFlags) erro
 	return e.showLogs(ctx, t, true)
 }
 
-// print writes obj as -o asks: the kubectl-like "kind/name created" by
-// default.
-func (e *env) print(obj client.Object, pf *genericclioptions.PrintFlags) error {
-	gvks, _, err := e.scheme.ObjectKinds(obj)
-	if err == nil && len(gvks) > 0 {
-		obj.GetObjectKind().SetGroupVersionKind(gvks[0])
+// dryRun prints the run that would be created, without its empty status.
+func (e *env) dryRun(obj client.Object) error {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return err
 	}
+	delete(u, "status")
+	b, err := yaml.Marshal(u)
+	if err != nil {
+		return err
+	}
+	_, err = e.Out.Write(b)
+	return err
+}
+
+// print writes obj as -o asks: the kubectl-like "kind/name created" by
+// default; a list as one object (yaml, json) or item by item (name).
+func (e *env) print(obj runtime.Object, pf *genericclioptions.PrintFlags) error {
 	p, err := pf.ToPrinter()
 	if err != nil {
 		return err
 	}
-	return printers.NewTypeSetter(e.scheme).ToPrinter(p).PrintObj(obj, e.Out)
+	printer := printers.NewTypeSetter(e.scheme).ToPrinter(p)
+	if pf.OutputFormat == nil || *pf.OutputFormat != "name" || !meta.IsListType(obj) {
+		return printer.PrintObj(obj, e.Out)
+	}
+	items, err := meta.ExtractList(obj)
+	if err != nil {
+		return err
+	}
+	for _, item := range items {
+		if err := printer.PrintObj(item, e.Out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a terminal (colours, progress lines).
