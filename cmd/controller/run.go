@@ -28,6 +28,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/leader"
 	"github.com/slipway-ci/slipway/pkg/logs"
 	"github.com/slipway-ci/slipway/pkg/logs/archiver"
+	"github.com/slipway-ci/slipway/pkg/metrics"
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/task"
@@ -80,13 +81,8 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
-	err = archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink})
-	if err != nil {
+	if err := setupObservers(mgr, o, kube, sink); err != nil {
 		return err
-	}
-	reporter := cluster.NewReporter(mgr.GetClient(), o.Namespace, sink, ctrl.Log.WithName("config"), 10*time.Second)
-	if err := mgr.Add(reporter); err != nil {
-		return fmt.Errorf("adding the configuration reporter: %w", err)
 	}
 	if o.WebhookPort == 0 {
 		return nil
@@ -97,6 +93,23 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 			return cluster.Load(ctx, mgr.GetClient(), o.Namespace)
 		},
 	})
+}
+
+// setupObservers registers what watches runs without driving them: the
+// log archiver, the metrics and the configuration reporter.
+func setupObservers(mgr ctrl.Manager, o Options, kube kubernetes.Interface, sink *events.Sink) error {
+	err := archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink})
+	if err != nil {
+		return err
+	}
+	if _, err := metrics.Setup(mgr); err != nil {
+		return err
+	}
+	reporter := cluster.NewReporter(mgr.GetClient(), o.Namespace, sink, ctrl.Log.WithName("config"), 10*time.Second)
+	if err := mgr.Add(reporter); err != nil {
+		return fmt.Errorf("adding the configuration reporter: %w", err)
+	}
+	return nil
 }
 
 func newManager(o Options) (ctrl.Manager, error) {
