@@ -29,6 +29,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/logs"
 	"github.com/slipway-ci/slipway/pkg/logs/archiver"
 	"github.com/slipway-ci/slipway/pkg/metrics"
+	"github.com/slipway-ci/slipway/pkg/prune"
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/task"
@@ -96,13 +97,16 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 }
 
 // setupObservers registers what watches runs without driving them: the
-// log archiver, the metrics and the configuration reporter.
+// log archiver, the metrics, the pruner and the configuration reporter.
 func setupObservers(mgr ctrl.Manager, o Options, kube kubernetes.Interface, sink *events.Sink) error {
 	err := archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink})
 	if err != nil {
 		return err
 	}
 	if _, err := metrics.Setup(mgr); err != nil {
+		return err
+	}
+	if err := prune.Setup(mgr, o.Namespace, sink); err != nil {
 		return err
 	}
 	reporter := cluster.NewReporter(mgr.GetClient(), o.Namespace, sink, ctrl.Log.WithName("config"), 10*time.Second)

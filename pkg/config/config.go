@@ -39,6 +39,12 @@ const (
 	keyMaxMatrixCombinations = "max-matrix-combinations"
 	keyPodUnschedulable      = "pod-unschedulable-timeout"
 	keyLogArchiveRepository  = "log-archive-repository"
+	// KeyPruneKeepSuccessful and the other pruning keys are also the
+	// names of the run annotations (prefixed slipway.dev/) that override
+	// them for a Pipeline's or a Task's runs.
+	KeyPruneKeepSuccessful = "prune-keep-successful"
+	KeyPruneKeepFailed     = "prune-keep-failed"
+	KeyPruneTTL            = "prune-ttl"
 )
 
 // Config is Slipway's configuration for one reconcile. Treat it as immutable.
@@ -66,6 +72,8 @@ type Config struct {
 	// LogArchiveRepository is the registry repository ("host/path") under
 	// which step logs are archived as OCI artifacts; "" archives none.
 	LogArchiveRepository string
+	// Pruning deletes old finished runs (pkg/prune).
+	Pruning Pruning
 	// Unimplemented lists the settings of Tekton's ConfigMaps that Slipway
 	// does not honour, in words (reported once, never silently ignored).
 	Unimplemented []string
@@ -159,13 +167,55 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Config, error) {
 				err = fmt.Errorf("must be at least 1")
 			}
 		default:
-			err = fmt.Errorf("unknown key")
+			var known bool
+			if known, err = c.Pruning.Set(k, v); !known {
+				err = fmt.Errorf("unknown key")
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("ConfigMap %s key %q (value %q): %w", cm.Name, k, v, err)
 		}
 	}
 	return c, nil
+}
+
+// Pruning says which finished runs of one Pipeline (or Task) in one
+// namespace are kept: the newest KeepSuccessful successful ones, the
+// newest KeepFailed failed ones (nil: all), none older than TTL (0: no
+// limit).
+type Pruning struct {
+	KeepSuccessful *int
+	KeepFailed     *int
+	TTL            time.Duration
+}
+
+// Enabled reports whether p would ever delete a run.
+func (p Pruning) Enabled() bool {
+	return p.KeepSuccessful != nil || p.KeepFailed != nil || p.TTL > 0
+}
+
+// Set reads one pruning key; known is false for a key that is not one.
+func (p *Pruning) Set(k, v string) (known bool, err error) {
+	switch k {
+	case KeyPruneKeepSuccessful, KeyPruneKeepFailed:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err == nil && n < 0 {
+			err = fmt.Errorf("must not be negative")
+		}
+		if k == KeyPruneKeepSuccessful {
+			p.KeepSuccessful = &n
+		} else {
+			p.KeepFailed = &n
+		}
+		return true, err
+	case KeyPruneTTL:
+		p.TTL, err = time.ParseDuration(strings.TrimSpace(v))
+		if err == nil && p.TTL < 0 {
+			err = fmt.Errorf("must not be negative")
+		}
+		return true, err
+	}
+	return false, nil
 }
 
 // repository checks a registry repository written "host/path".
