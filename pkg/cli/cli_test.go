@@ -90,6 +90,10 @@ func fixture() (*v1.PipelineRun, []client.Object) {
 		step("compile", 2, 5, 8), v1.StepState{Name: "push", Container: "step-push", ContainerState: corev1.ContainerState{
 			Terminated: &corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", StartedAt: *at(8), FinishedAt: *at(8)}}})
 	build.Status.Results = nil
+	// build failed once before: its first attempt's pod printed one line.
+	build.Status.RetriesStatus = []v1.TaskRunStatus{{TaskRunStatusFields: v1.TaskRunStatusFields{
+		PodName: "ship-x1-build-pod", Steps: []v1.StepState{step("compile", 1, 4.6, 4.8)}}}}
+	build.Status.PodName = "ship-x1-build-pod-retry1"
 	return pr, []client.Object{pr, clone, build}
 }
 
@@ -134,9 +138,10 @@ func TestDescribe(t *testing.T) {
 func TestLogs(t *testing.T) {
 	_, objs := fixture()
 	logsOf := map[string]string{
-		"ship-x1-clone/fetch":    "Cloning into '/workspace'...\ndone.\n",
-		"ship-x1-clone/checkout": "HEAD is now at abc123", // no final newline
-		"ship-x1-build/compile":  "main.go:3: undefined: x\n",
+		"ship-x1-clone/fetch":               "Cloning into '/workspace'...\ndone.\n",
+		"ship-x1-clone/checkout":            "HEAD is now at abc123", // no final newline
+		"ship-x1-build/compile":             "main.go:3: undefined: x\n",
+		"ship-x1-build/compile (attempt 1)": "network unreachable\n",
 	}
 	cases := []struct {
 		name, run string

@@ -203,6 +203,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 // taskRun prints tr's steps one after another, each from the time it
 // starts; task is the pipeline task's name ("" for a lone TaskRun).
 func (lr *logReader) taskRun(ctx context.Context, tr *v1.TaskRun, task string) (target, error) {
+	if !lr.follow {
+		lr.earlierAttempts(ctx, tr, task)
+	}
 	for i := 0; ; i++ {
 		var step *v1.StepState
 		var err error
@@ -217,6 +220,26 @@ func (lr *logReader) taskRun(ctx context.Context, tr *v1.TaskRun, task string) (
 		}
 		lr.p.setProgress(task, i+1, len(tr.Status.Steps), step.Name, since)
 		lr.step(ctx, tr, task, *step)
+	}
+}
+
+// earlierAttempts prints the steps of tr's failed attempts (retries), each
+// line's step named "<step> (attempt N)".
+func (lr *logReader) earlierAttempts(ctx context.Context, tr *v1.TaskRun, task string) {
+	for n, rs := range tr.Status.RetriesStatus {
+		attempt := &v1.TaskRun{ObjectMeta: tr.ObjectMeta}
+		attempt.Status.TaskRunStatusFields = rs.TaskRunStatusFields
+		attempt.Status.Annotations = tr.Status.Annotations // the key all attempts share
+		for _, s := range rs.Steps {
+			if s.Running == nil && s.Terminated == nil {
+				continue
+			}
+			if s.Container == "" {
+				s.Container = "step-" + s.Name
+			}
+			s.Name = fmt.Sprintf("%s (attempt %d)", s.Name, n+1)
+			lr.step(ctx, attempt, task, s)
+		}
 	}
 }
 
