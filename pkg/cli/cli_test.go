@@ -22,6 +22,8 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -77,7 +79,7 @@ func fixture() (*v1.PipelineRun, []client.Object) {
 	tr := func(task string, start float64, st duckv1.Status, steps ...v1.StepState) *v1.TaskRun {
 		return &v1.TaskRun{
 			ObjectMeta: metav1.ObjectMeta{Name: "ship-x1-" + task, Namespace: "dev", OwnerReferences: owner,
-				Labels: map[string]string{labelPipelineRun: pr.Name, "tekton.dev/pipelineTask": task}},
+				Labels: map[string]string{resources.LabelPipelineRun: pr.Name, "tekton.dev/pipelineTask": task}},
 			Status: v1.TaskRunStatus{Status: st, TaskRunStatusFields: v1.TaskRunStatusFields{
 				PodName: "ship-x1-" + task + "-pod", StartTime: at(start), CompletionTime: at(start + 4), Steps: steps,
 				Results: []v1.TaskRunResult{{Name: "commit", Type: v1.ResultsTypeString, Value: *v1.NewStructuredValues("abc123")}},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	"knative.dev/pkg/apis"
+
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 func (e *env) describeCmd() *cobra.Command {
@@ -82,7 +85,7 @@ type taskRow struct {
 func taskRows(pr *v1.PipelineRun, trs []v1.TaskRun) []taskRow {
 	var rows []taskRow
 	for i := range trs {
-		rows = append(rows, taskRow{name: trs[i].Labels["tekton.dev/pipelineTask"], tr: &trs[i]})
+		rows = append(rows, taskRow{name: trs[i].Labels[resources.LabelPipelineTask], tr: &trs[i]})
 	}
 	for i := range pr.Status.SkippedTasks {
 		s := &pr.Status.SkippedTasks[i]
@@ -146,7 +149,7 @@ func writeDetails(w io.Writer, tr *v1.TaskRun, indent string, now time.Time) {
 	for _, s := range tr.Status.Steps {
 		exit, dur := "-", "-"
 		if t := s.Terminated; t != nil {
-			exit = itoa(int(t.ExitCode))
+			exit = strconv.Itoa(int(t.ExitCode))
 			dur = duration(&t.StartedAt, &t.FinishedAt, now)
 		} else if s.Running != nil {
 			dur = duration(&s.Running.StartedAt, nil, now)

@@ -143,10 +143,6 @@ func outcome(kind, name string, c *apis.Condition) string {
 
 func fprintf(w io.Writer, format string, a ...any) { _, _ = fmt.Fprintf(w, format, a...) }
 
-func itoa(i int) string { return fmt.Sprint(i) }
-
-func readAllFrom(r io.Reader) ([]byte, error) { return io.ReadAll(r) }
-
 // resultLines are the run's results, one "name = value" line each, what a
 // log ends with after the outcome (the URL of a deploy, a digest).
 func resultLines(t target) []string {

@@ -49,11 +49,7 @@ func (e *env) logsCmd() *cobra.Command {
 
 // target is the run named by args, or the last one.
 func (e *env) target(ctx context.Context, args []string, lastRun bool) (target, error) {
-	c, _, err := e.clients()
-	if err != nil {
-		return target{}, err
-	}
-	ns, err := e.namespace()
+	c, ns, err := e.scoped()
 	if err != nil {
 		return target{}, err
 	}
@@ -234,13 +230,19 @@ func (lr *logReader) earlierAttempts(ctx context.Context, tr *v1.TaskRun, task s
 			if s.Running == nil && s.Terminated == nil {
 				continue
 			}
-			if s.Container == "" {
-				s.Container = "step-" + s.Name
-			}
+			s.Container = containerOf(s)
 			s.Name = fmt.Sprintf("%s (attempt %d)", s.Name, n+1)
 			lr.step(ctx, attempt, task, s)
 		}
 	}
+}
+
+// containerOf is a step's container, named in the status or derived.
+func containerOf(s v1.StepState) string {
+	if s.Container != "" {
+		return s.Container
+	}
+	return resources.StepPrefix + s.Name
 }
 
 // waitStep returns tr's step i once it has started, nil when tr has no
@@ -293,10 +295,7 @@ func (lr *logReader) step(ctx context.Context, tr *v1.TaskRun, task string, s v1
 // open reads the step's log from the pod while it lives, from the archive
 // once it is gone.
 func (lr *logReader) open(ctx context.Context, tr *v1.TaskRun, s v1.StepState) (io.ReadCloser, error) {
-	container := s.Container
-	if container == "" {
-		container = "step-" + s.Name
-	}
+	container := containerOf(s)
 	pod := tr.Status.PodName
 	opts := &corev1.PodLogOptions{Container: container, Follow: lr.follow && s.Terminated == nil}
 	rc, podErr := lr.kube.CoreV1().Pods(tr.Namespace).GetLogs(pod, opts).Stream(ctx)

@@ -103,6 +103,16 @@ func (e *env) namespace() (string, error) {
 	return ns, err
 }
 
+// scoped returns the client and the namespace that commands work in.
+func (e *env) scoped() (client.Client, string, error) {
+	c, _, err := e.clients()
+	if err != nil {
+		return nil, "", err
+	}
+	ns, err := e.namespace()
+	return c, ns, err
+}
+
 func (e *env) root() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "slipway",

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -43,7 +46,7 @@ func (e *env) decodeRun(file string) (client.Object, error) {
 	var b []byte
 	var err error
 	if file == "-" {
-		b, err = readAllFrom(e.In)
+		b, err = io.ReadAll(e.In)
 	} else {
 		b, err = os.ReadFile(file)
 	}
@@ -77,11 +80,7 @@ func (e *env) listCmd() *cobra.Command {
 			if len(args) == 1 {
 				kind = args[0]
 			}
-			c, _, err := e.clients()
-			if err != nil {
-				return err
-			}
-			ns, err := e.namespace()
+			c, ns, err := e.scoped()
 			if err != nil {
 				return err
 			}
@@ -118,8 +117,7 @@ func listRows(cmd *cobra.Command, c client.Client, ns, kind string) ([]listRow, 
 			return nil, nil, err
 		}
 		for _, pr := range l.Items {
-			rows = append(rows, listRow{name: pr.Name, created: pr.CreationTimestamp.Time,
-				dur: duration(pr.Status.StartTime, pr.Status.CompletionTime, now), status: status(pr.Status.GetCondition(apis.ConditionSucceeded))})
+			rows = append(rows, rowOf(&pr, pr.Status.StartTime, pr.Status.CompletionTime, pr.Status.GetCondition(apis.ConditionSucceeded), now))
 		}
 		return rows, l, nil
 	case "TaskRun":
@@ -128,12 +126,15 @@ func listRows(cmd *cobra.Command, c client.Client, ns, kind string) ([]listRow, 
 			return nil, nil, err
 		}
 		for _, tr := range l.Items {
-			rows = append(rows, listRow{name: tr.Name, created: tr.CreationTimestamp.Time,
-				dur: duration(tr.Status.StartTime, tr.Status.CompletionTime, now), status: status(tr.Status.GetCondition(apis.ConditionSucceeded))})
+			rows = append(rows, rowOf(&tr, tr.Status.StartTime, tr.Status.CompletionTime, tr.Status.GetCondition(apis.ConditionSucceeded), now))
 		}
 		return rows, l, nil
 	}
 	return nil, nil, fmt.Errorf("list pipelineruns or taskruns")
+}
+
+func rowOf(o metav1.Object, start, end *metav1.Time, c *apis.Condition, now time.Time) listRow {
+	return listRow{name: o.GetName(), created: o.GetCreationTimestamp().Time, dur: duration(start, end, now), status: status(c)}
 }
 
 func writeList(w interface{ Write([]byte) (int, error) }, rows []listRow, now time.Time) {
@@ -147,11 +148,7 @@ func writeList(w interface{ Write([]byte) (int, error) }, rows []listRow, now ti
 }
 
 func sortRows(rows []listRow) {
-	for i := 1; i < len(rows); i++ {
-		for j := i; j > 0 && rows[j].created.After(rows[j-1].created); j-- {
-			rows[j], rows[j-1] = rows[j-1], rows[j]
-		}
-	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].created.After(rows[j].created) })
 }
 
 // age is kubectl's short age: 42s, 5m, 3h, 2d.
@@ -255,11 +252,7 @@ func (e *env) completeRuns(cmd *cobra.Command, args []string, _ string) ([]strin
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	c, _, err := e.clients()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
-	ns, err := e.namespace()
+	c, ns, err := e.scoped()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}

@@ -150,11 +150,7 @@ func (e *env) create(ctx context.Context, obj client.Object, f *startFlags) erro
 	if f.dryRun {
 		return e.dryRun(obj)
 	}
-	c, _, err := e.clients()
-	if err != nil {
-		return err
-	}
-	ns, err := e.namespace()
+	c, ns, err := e.scoped()
 	if err != nil {
 		return err
 	}

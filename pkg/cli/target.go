@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // target is the run a command works on: a PipelineRun or a TaskRun.
@@ -111,7 +113,7 @@ func last(ctx context.Context, c client.Client, ns string) (target, error) {
 	}
 	for i := range trs.Items {
 		tr := &trs.Items[i]
-		if tr.Labels[labelPipelineRun] != "" {
+		if tr.Labels[resources.LabelPipelineRun] != "" {
 			continue
 		}
 		if best.empty() || tr.CreationTimestamp.After(best.object().GetCreationTimestamp().Time) {
@@ -124,12 +126,10 @@ func last(ctx context.Context, c client.Client, ns string) (target, error) {
 	return best, nil
 }
 
-const labelPipelineRun = "tekton.dev/pipelineRun"
-
 // children returns the TaskRuns of pr in the order they were started.
 func children(ctx context.Context, c client.Client, pr *v1.PipelineRun) ([]v1.TaskRun, error) {
 	list := &v1.TaskRunList{}
-	err := c.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingLabels{labelPipelineRun: pr.Name})
+	err := c.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingLabels{resources.LabelPipelineRun: pr.Name})
 	if err != nil {
 		return nil, err
 	}

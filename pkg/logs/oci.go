@@ -89,13 +89,15 @@ func (o *OCI) Put(ctx context.Context, loc Location, meta Meta, e *Entry, sealed
 	if err := remote.WriteLayer(tag.Repository, layer, opts...); err != nil {
 		return fmt.Errorf("uploading the log of %s to %s: %w", e.Container, loc, err)
 	}
-	config := memLayer(emptyConfig, emptyMediaType)
-	if err := remote.WriteLayer(tag.Repository, config, opts...); err != nil {
-		return fmt.Errorf("uploading the config of %s: %w", loc, err)
-	}
-	m, err := o.manifest(tag, meta, opts)
+	m, fresh, err := o.manifest(tag, meta, opts)
 	if err != nil {
 		return err
+	}
+	if fresh {
+		config := memLayer(emptyConfig, emptyMediaType)
+		if err := remote.WriteLayer(tag.Repository, config, opts...); err != nil {
+			return fmt.Errorf("uploading the config of %s: %w", loc, err)
+		}
 	}
 	m.Layers = withEntry(m.Layers, *e, layer.desc)
 	raw, err := json.Marshal(m)
@@ -108,15 +110,15 @@ func (o *OCI) Put(ctx context.Context, loc Location, meta Meta, e *Entry, sealed
 	return nil
 }
 
-// manifest returns the archive's current manifest, or a new one when
-// there is none or it belongs to another TaskRun of the same name.
-func (o *OCI) manifest(tag name.Tag, meta Meta, opts []remote.Option) (*ggcr.Manifest, error) {
-	m, err := o.get(tag, opts)
+// manifest returns the archive's current manifest, or a new one (fresh)
+// when there is none or it belongs to another TaskRun of the same name.
+func (o *OCI) manifest(tag name.Tag, meta Meta, opts []remote.Option) (m *ggcr.Manifest, fresh bool, err error) {
+	m, err = o.get(tag, opts)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
+		return nil, false, err
 	}
 	if err == nil && m.Annotations[annTaskRunUID] == meta.TaskRunUID {
-		return m, nil
+		return m, false, nil
 	}
 	return &ggcr.Manifest{
 		SchemaVersion: 2,
@@ -124,7 +126,7 @@ func (o *OCI) manifest(tag name.Tag, meta Meta, opts []remote.Option) (*ggcr.Man
 		ArtifactType:  ArtifactType,
 		Config:        ggcr.Descriptor{MediaType: emptyMediaType, Size: int64(len(emptyConfig)), Digest: digestOf(emptyConfig)},
 		Annotations:   metaAnnotations(meta),
-	}, nil
+	}, true, nil
 }
 
 func (o *OCI) get(tag name.Tag, opts []remote.Option) (*ggcr.Manifest, error) {

@@ -4,6 +4,8 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	"knative.dev/pkg/apis"
+
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // Tekton's values of the status label.
@@ -15,10 +17,10 @@ const (
 
 // Labels set by Tekton on runs, read for the metrics' labels.
 const (
-	labelPipeline     = "tekton.dev/pipeline"
-	labelPipelineTask = "tekton.dev/pipelineTask"
-	labelTask         = "tekton.dev/task"
-	labelPipelineRun  = "tekton.dev/pipelineRun"
+	labelPipeline     = resources.LabelPipeline
+	labelPipelineTask = resources.LabelPipelineTask
+	labelTask         = resources.LabelTask
+	labelPipelineRun  = resources.LabelPipelineRun
 )
 
 // outcome is a finished run's status label and reason, ok false while it

@@ -13,6 +13,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // Setup registers the metrics in controller-runtime's registry (served on
@@ -141,7 +143,7 @@ func (g *gauges) podLatencies(ctx context.Context, ch chan<- prometheus.Metric) 
 			}
 			ms := float64(c.LastTransitionTime.Sub(p.CreationTimestamp.Time).Milliseconds())
 			ch <- prometheus.MustNewConstMetric(podLatency, prometheus.GaugeValue, ms,
-				p.Namespace, p.Name, p.Labels[labelTask], p.Labels["tekton.dev/taskRun"])
+				p.Namespace, p.Name, p.Labels[labelTask], p.Labels[resources.LabelTaskRun])
 		}
 	}
 }

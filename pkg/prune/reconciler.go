@@ -15,13 +15,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // Labels that group runs: Tekton sets them.
 const (
-	labelPipeline    = "tekton.dev/pipeline"
-	labelTask        = "tekton.dev/task"
-	labelPipelineRun = "tekton.dev/pipelineRun"
+	labelPipeline    = resources.LabelPipeline
+	labelTask        = resources.LabelTask
+	labelPipelineRun = resources.LabelPipelineRun
 )
 
 // Pruner is the reconciler of both kinds. Its requests are groups, not

@@ -33,7 +33,7 @@ import (
 const ControllerName = "logarchive"
 
 // stepPrefix starts the name of every step container.
-const stepPrefix = "step-"
+const stepPrefix = resources.StepPrefix
 
 // deletionGrace is how long a deleted pod waits for its logs before its
 // finalizer goes anyway (with a warning event): nothing stays stuck.
