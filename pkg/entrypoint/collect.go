@@ -57,7 +57,7 @@ func readResults(o Options, before map[string]fileState) (map[string]string, err
 		if !before[name].changedTo(stat(path)) {
 			continue
 		}
-		b, err := os.ReadFile(path)
+		b, err := readCapped(path, o.MaxResultBytes)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reading result %q: %w", name, err))
 			continue
@@ -95,9 +95,13 @@ func (r *Runner) collect(o Options, before map[string]fileState, res execResult)
 	}
 	results, err := readResults(o, before)
 	t.Results = results
+	t.StepResults = readStepResults(o)
 	if err != nil {
 		if t.Reason == ReasonCompleted {
 			t.Reason, t.ExitCode = ReasonError, 1
+		}
+		if errors.Is(err, errResultTooLarge) {
+			t.Reason = ReasonResultsTooLarge
 		}
 		t.Message = strings.TrimPrefix(t.Message+"; "+err.Error(), "; ")
 		continuable = false

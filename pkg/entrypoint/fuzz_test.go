@@ -1,6 +1,7 @@
 package entrypoint
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -68,4 +69,54 @@ func FuzzParseTermination(f *testing.F) {
 			t.Fatalf("Marshal then Parse changed it (-first +second):\n%s", d)
 		}
 	})
+}
+
+// FuzzResultsFilter: the filter never panics, never grows its input, and
+// what it keeps of a log without results blocks is the log itself.
+func FuzzResultsFilter(f *testing.F) {
+	var block bytes.Buffer
+	rl, _ := writeResultsBlock(&block, map[string]string{"a": "value"}, nil)
+	f.Add("plain\nlog\n", 3)
+	f.Add("a\n"+block.String()+"after", 1)
+	f.Add("\n\n"+rl.Tag+":", 5)
+	f.Fuzz(func(t *testing.T, in string, chunk int) {
+		chunk = 1 + abs(chunk)%64
+		var out bytes.Buffer
+		flt := NewResultsFilter(&out)
+		for s := in; len(s) > 0; {
+			n := min(chunk, len(s))
+			_, _ = flt.Write([]byte(s[:n]))
+			s = s[n:]
+		}
+		_ = flt.Flush()
+		if out.Len() > len(in) {
+			t.Fatalf("filter grew %q into %q", in, out.String())
+		}
+		if !strings.Contains(in, ResultsTagPrefix) && out.String() != in {
+			t.Fatalf("filter changed %q into %q", in, out.String())
+		}
+	})
+}
+
+// FuzzResultsDecode: whatever a log holds, Decode returns results or an
+// error, and never results that the block's digest does not vouch for.
+func FuzzResultsDecode(f *testing.F) {
+	var block bytes.Buffer
+	rl, _ := writeResultsBlock(&block, map[string]string{"a": strings.Repeat("v", 5000)}, map[string]string{"s": "1"})
+	f.Add(block.String())
+	f.Add(strings.Replace(block.String(), ":1:", ":9:", 1))
+	f.Add("")
+	f.Fuzz(func(t *testing.T, log string) {
+		res, _, err := rl.Decode(strings.NewReader(log))
+		if err == nil && res["a"] != strings.Repeat("v", 5000) {
+			t.Fatalf("decoded %q", res)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

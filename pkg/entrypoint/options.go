@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,14 @@ type Options struct {
 	// StepDir is the step's directory under StepsDir, where its exitCode
 	// file is written (Tekton's -step_metadata_dir); empty for none.
 	StepDir string
+	// MaxResultBytes bounds the results of the step (Tekton's
+	// max-result-size); zero means DefaultMaxResultBytes.
+	MaxResultBytes int
+	// TerminationBudget is the most the step's termination message may
+	// take: the kubelet gives each container of a pod an equal share of
+	// MaxPodTerminationBytes. Zero means MaxTerminationBytes. Results that
+	// do not fit go to the end of the container's log (ResultsLog).
+	TerminationBudget int
 	// Timeout bounds the step's run time; zero means none.
 	Timeout time.Duration
 	// OnError is OnErrorStopAndFail (default) or OnErrorContinue.
@@ -82,6 +91,8 @@ const (
 	flagResultsDir      = "results_dir"
 	flagTerminationPath = "termination_path"
 	flagTimeout         = "timeout"
+	flagMaxResultBytes  = "max_result_bytes"
+	flagTermBudget      = "termination_budget"
 	flagStepDir         = "step_metadata_dir"
 	flagStepResults     = "step_results"
 	flagStdout          = "stdout_path"
@@ -113,6 +124,12 @@ func (o Options) Args() []string {
 	add(flagResults, strings.Join(o.Results, ","))
 	add(flagResultsDir, o.ResultsDir)
 	add(flagTerminationPath, o.TerminationPath)
+	if o.MaxResultBytes > 0 {
+		add(flagMaxResultBytes, strconv.Itoa(o.MaxResultBytes))
+	}
+	if o.TerminationBudget > 0 {
+		add(flagTermBudget, strconv.Itoa(o.TerminationBudget))
+	}
 	add(flagStepDir, o.StepDir)
 	add(flagStepResults, strings.Join(o.StepResults, ","))
 	add(flagStdout, o.Stdout)
@@ -121,8 +138,8 @@ func (o Options) Args() []string {
 		add(flagTimeout, o.Timeout.String())
 	}
 	add(flagOnError, o.OnError)
-	if o.Script != "" {
-		add(flagScript, base64.StdEncoding.EncodeToString([]byte(o.Script)))
+	for _, chunk := range scriptChunks(o.Script) {
+		add(flagScript, chunk)
 	}
 	add(flagScriptsDir, o.ScriptsDir)
 	for _, c := range o.Credentials {
@@ -141,7 +158,8 @@ func Parse(args []string) (Options, error) {
 	var o Options
 	fs := flag.NewFlagSet("entrypoint", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var results, stepResults, script string
+	var results, stepResults string
+	var script strings.Builder
 	fs.StringVar(&o.Step, flagStep, "", "step name")
 	fs.StringVar(&o.WaitFile, flagWaitFile, "", "file to wait for before running")
 	fs.StringVar(&o.PostFile, flagPostFile, "", "file to write when done")
@@ -154,7 +172,12 @@ func Parse(args []string) (Options, error) {
 	fs.StringVar(&o.Stderr, flagStderr, "", "file that also receives the step's stderr")
 	fs.DurationVar(&o.Timeout, flagTimeout, 0, "step timeout")
 	fs.StringVar(&o.OnError, flagOnError, "", "continue or stopAndFail")
-	fs.StringVar(&script, flagScript, "", "base64 script")
+	fs.Func(flagScript, "base64 script, repeated for a long one", func(v string) error {
+		script.WriteString(v)
+		return nil
+	})
+	fs.IntVar(&o.MaxResultBytes, flagMaxResultBytes, 0, "most bytes of results")
+	fs.IntVar(&o.TerminationBudget, flagTermBudget, 0, "most bytes of the termination message")
 	fs.StringVar(&o.ScriptsDir, flagScriptsDir, ScriptsDir, "scripts directory")
 	fs.StringVar(&o.CopyTo, flagCopyTo, "", "copy this binary to the path and exit")
 	fs.Func(flagCredentials, "<kind>=<secret>[=<url or host>], repeatable", func(v string) error {
@@ -174,8 +197,8 @@ func Parse(args []string) (Options, error) {
 	if stepResults != "" {
 		o.StepResults = strings.Split(stepResults, ",")
 	}
-	if script != "" {
-		b, err := base64.StdEncoding.DecodeString(script)
+	if script.Len() > 0 {
+		b, err := base64.StdEncoding.DecodeString(script.String())
 		if err != nil {
 			return Options{}, fmt.Errorf("decoding -%s: %w", flagScript, err)
 		}
@@ -189,6 +212,25 @@ func Parse(args []string) (Options, error) {
 		return Options{}, err
 	}
 	return o, nil
+}
+
+// maxArgChunk is the most base64 of a script one argument carries: the
+// kernel refuses a single argument over 128 KiB (MAX_ARG_STRLEN), which a
+// script holding a large param value would pass.
+const maxArgChunk = 96 << 10
+
+// scriptChunks is the base64 of script in arguments of at most maxArgChunk.
+func scriptChunks(script string) []string {
+	if script == "" {
+		return nil
+	}
+	enc := base64.StdEncoding.EncodeToString([]byte(script))
+	chunks := make([]string, 0, len(enc)/maxArgChunk+1)
+	for len(enc) > maxArgChunk {
+		chunks = append(chunks, enc[:maxArgChunk])
+		enc = enc[maxArgChunk:]
+	}
+	return append(chunks, enc)
 }
 
 func (o Options) validate() error {
@@ -205,6 +247,9 @@ func (o Options) validate() error {
 		if r == "" || r == "." || r == ".." || strings.Contains(r, "/") {
 			return fmt.Errorf("-%s: %q is not a valid result name", flagResults, r)
 		}
+	}
+	if o.MaxResultBytes < 0 || o.TerminationBudget < 0 {
+		return fmt.Errorf("-%s and -%s must not be negative", flagMaxResultBytes, flagTermBudget)
 	}
 	switch o.OnError {
 	case "", OnErrorContinue, OnErrorStopAndFail:

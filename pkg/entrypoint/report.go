@@ -22,7 +22,7 @@ type outcome struct {
 // waiting for it, while the termination message is only read once this
 // container has exited.
 func (r *Runner) report(o Options, stderr io.Writer, out outcome) int {
-	msg := out.term.Marshal()
+	msg := out.term.MarshalWithin(o.TerminationBudget)
 	sent, err := ParseTermination(string(msg))
 	if err != nil { // cannot happen: Marshal always writes a reason
 		sent = out.term

@@ -3,6 +3,7 @@ package entrypoint
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,31 +47,75 @@ func TestRunResults(t *testing.T) {
 	}
 }
 
-func TestRunResultsTooLarge(t *testing.T) {
+func TestRunResultSizes(t *testing.T) {
 	t.Parallel()
-	for _, onError := range []string{"", OnErrorContinue} {
-		t.Run("onError="+onError, func(t *testing.T) {
+	cases := []struct {
+		name     string
+		size     int
+		onError  string
+		max      int // MaxResultBytes
+		budget   int // TerminationBudget
+		wantLog  bool
+		wantFail bool
+	}{
+		{name: "small stays in the message", size: 100},
+		{name: "over the message goes to the log", size: 20000, wantLog: true},
+		{name: "1 MiB goes to the log", size: DefaultMaxResultBytes - 1, wantLog: true},
+		{name: "small budget goes to the log", size: 300, budget: 250, wantLog: true},
+		{name: "over max-result-size fails", size: 5000, max: 4000, wantFail: true},
+		{name: "onError continue does not forgive it", size: 5000, max: 4000, onError: OnErrorContinue, wantFail: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := newChain(t)
 			o := c.step(0, "big")
-			o.OnError = onError
+			o.OnError, o.MaxResultBytes, o.TerminationBudget = tc.onError, tc.max, tc.budget
 			o.Results = []string{"r"}
-			o.Script = `head -c 5000 /dev/zero | tr '\0' x > "$1/r"`
+			o.Script = fmt.Sprintf(`echo before; head -c %d /dev/zero | tr '\0' x > "$1/r"; echo after`, tc.size)
 			o.Command = []string{filepath.Join(c.dir, "results")}
 			if err := os.MkdirAll(o.Command[0], 0o755); err != nil {
 				t.Fatal(err)
 			}
 			got := run(t, NewRunner(withoutSignals()), o)
-			if got.code == 0 || got.term.Reason != ReasonResultsTooLarge || !strings.Contains(got.term.Message, "termination message limit") {
-				t.Errorf("got code %d, %+v; want a ResultsTooLarge failure", got.code, got.term)
-			}
-			if !exists(o.PostFile+ErrSuffix) || exists(o.PostFile) {
-				t.Error("want only the failure marker")
-			}
-			if !strings.Contains(got.stderr, "termination message limit") {
-				t.Errorf("stderr %q does not explain the failure", got.stderr)
-			}
+			checkResultSizes(t, o, got, tc.size, tc.wantLog, tc.wantFail)
 		})
+	}
+}
+
+func checkResultSizes(t *testing.T, o Options, got stepRun, size int, wantLog, wantFail bool) {
+	t.Helper()
+	if wantFail {
+		if got.code == 0 || got.term.Reason != ReasonResultsTooLarge || !strings.Contains(got.term.Message, "max-result-size") {
+			t.Errorf("got code %d, %+v; want a ResultsTooLarge failure", got.code, got.term)
+		}
+		if !exists(o.PostFile+ErrSuffix) || exists(o.PostFile) || !strings.Contains(got.stderr, "max-result-size") {
+			t.Errorf("want only the failure marker and the reason on stderr (%q)", got.stderr)
+		}
+		return
+	}
+	if got.code != 0 || got.term.Reason != ReasonCompleted {
+		t.Fatalf("got code %d, %+v", got.code, got.term)
+	}
+	want := map[string]string{"r": strings.Repeat("x", size)}
+	results := got.term.Results
+	if (got.term.ResultsLog != nil) != wantLog {
+		t.Fatalf("ResultsLog = %+v, want one: %v", got.term.ResultsLog, wantLog)
+	}
+	if wantLog {
+		var err error
+		if results, _, err = got.term.ResultsLog.Decode(strings.NewReader(got.stdout)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(want, results); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	var filtered bytes.Buffer
+	f := NewResultsFilter(&filtered)
+	_, _ = f.Write([]byte(got.stdout))
+	if err := f.Flush(); err != nil || filtered.String() != "before\nafter\n" {
+		t.Errorf("filtered stdout = %q (%v), want the step's own output", filtered.String(), err)
 	}
 }
 

@@ -92,51 +92,58 @@ func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) i
 	if o.CopyTo != "" {
 		return r.install(ctx, o, stderr)
 	}
+	o, early := r.prepare(ctx, o, stderr)
+	if early != nil {
+		return r.report(o, stderr, *early)
+	}
+	before := snapshotResults(o)
+	outw, errw, closeOutputs, err := teeOutputs(o, stdout, stderr)
+	if err != nil {
+		return r.report(o, stderr, r.notStarted(o, "did not start", err))
+	}
+	res := r.execute(ctx, o, outw, errw)
+	closeOutputs()
+	out := r.collect(o, before, res)
+	out = fitResults(o, stdout, out)
+	writeExitCode(o, out.term.ExitCode, stderr)
+	return r.report(o, stderr, out)
+}
+
+// prepare waits for the previous step, writes credentials and resolves
+// step result references. A non-nil outcome means the step must not run.
+func (r *Runner) prepare(ctx context.Context, o Options, stderr io.Writer) (Options, *outcome) {
 	if o.WaitFile != "" {
 		prevFailed, err := newWaiter(o.WaitFile, r.pollInterval).wait(ctx)
 		if err != nil {
-			now := r.now()
-			return r.report(o, stderr, outcome{term: Termination{
-				Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
-				Message: fmt.Sprintf("step %q never started: %v", o.Step, err),
-			}})
+			out := r.notStarted(o, "never started", err)
+			return o, &out
 		}
 		if prevFailed {
-			return r.report(o, stderr, skipped(o, r.now()))
+			out := skipped(o, r.now())
+			return o, &out
 		}
 	}
 	if len(o.Credentials) > 0 {
 		if err := r.writeCredentials(o, stderr); err != nil {
-			now := r.now()
-			return r.report(o, stderr, outcome{term: Termination{
-				Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
-				Message: fmt.Sprintf("step %q did not start: %v", o.Step, err),
-			}})
+			out := r.notStarted(o, "did not start", err)
+			return o, &out
 		}
 	}
 	o, err := resolveStepRefs(o)
 	if err != nil {
-		now := r.now()
-		return r.report(o, stderr, outcome{term: Termination{
-			Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
-			Message: fmt.Sprintf("step %q did not start: %v", o.Step, err),
-		}})
+		out := r.notStarted(o, "did not start", err)
+		return o, &out
 	}
-	before := snapshotResults(o)
-	stdout, stderr, closeOutputs, err := teeOutputs(o, stdout, stderr)
-	if err != nil {
-		now := r.now()
-		return r.report(o, stderr, outcome{term: Termination{
-			Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
-			Message: fmt.Sprintf("step %q did not start: %v", o.Step, err),
-		}})
-	}
-	res := r.execute(ctx, o, stdout, stderr)
-	closeOutputs()
-	out := r.collect(o, before, res)
-	out.term.StepResults = readStepResults(o)
-	writeExitCode(o, out.term.ExitCode, stderr)
-	return r.report(o, stderr, out)
+	return o, nil
+}
+
+// notStarted is the outcome of a step whose process never ran.
+func (r *Runner) notStarted(o Options, what string, err error) outcome {
+	now := r.now()
+	return outcome{term: Termination{
+		Reason: ReasonError, ExitCode: 1, StartedAt: now, FinishedAt: now,
+		Message: fmt.Sprintf("step %q %s: %v", o.Step, what, err),
+	}}
 }
 
 // teeOutputs adds the step's stdoutConfig/stderrConfig files to its
@@ -214,6 +221,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ScriptsDir == "" {
 		o.ScriptsDir = ScriptsDir
+	}
+	if o.MaxResultBytes == 0 {
+		o.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if o.TerminationBudget == 0 || o.TerminationBudget > MaxTerminationBytes {
+		o.TerminationBudget = MaxTerminationBytes
 	}
 	return o
 }

@@ -175,9 +175,9 @@ func readStepResults(o Options) map[string]string {
 	}
 	var out map[string]string
 	for _, name := range o.StepResults {
-		b, err := os.ReadFile(filepath.Join(StepResultsDir(o.StepDir), name))
+		b, err := readCapped(filepath.Join(StepResultsDir(o.StepDir), name), o.MaxResultBytes)
 		if err != nil {
-			continue
+			continue // a missing one is the controller's to report; a huge one fails in fitResults
 		}
 		if out == nil {
 			out = map[string]string{}

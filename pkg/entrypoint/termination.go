@@ -35,24 +35,42 @@ type Termination struct {
 	Results map[string]string `json:"results,omitempty"`
 	// StepResults are the step's own results (StepActions' results), raw.
 	StepResults map[string]string `json:"stepResults,omitempty"`
+	// ResultsLog, instead of Results and StepResults, says that they did
+	// not fit the message and are at the end of the container's log.
+	ResultsLog *ResultsLog `json:"resultsLog,omitempty"`
 }
 
-// Marshal renders t as a termination message. If it does not fit the
-// kubelet's limit, it returns a smaller message that fails the step and says
-// why, so that oversized results never vanish silently.
-func (t Termination) Marshal() []byte {
+// Marshal renders t as a termination message within the kubelet's limit
+// for one container. See MarshalWithin.
+func (t Termination) Marshal() []byte { return t.MarshalWithin(MaxTerminationBytes) }
+
+// MarshalWithin renders t as a termination message of at most budget
+// bytes. If it does not fit, it returns a smaller message that fails the
+// step and says why, so that nothing vanishes silently. (The shim moves
+// results that do not fit to the log before it gets here.)
+func (t Termination) MarshalWithin(budget int) []byte {
+	if budget <= 0 || budget > MaxTerminationBytes {
+		budget = MaxTerminationBytes
+	}
 	b, err := json.Marshal(t)
-	if err == nil && len(b) <= MaxTerminationBytes {
+	if err == nil && len(b) <= budget {
 		return b
 	}
 	size := len(b)
+	// A pod with many containers gets a small budget each: whole seconds
+	// are what the kubelet reports for a container anyway.
+	c := t
+	c.StartedAt, c.FinishedAt = t.StartedAt.Truncate(time.Second), t.FinishedAt.Truncate(time.Second)
+	if b, err := json.Marshal(c); err == nil && len(b) <= budget {
+		return b
+	}
 	small := Termination{
 		Reason:     ReasonResultsTooLarge,
 		ExitCode:   t.ExitCode,
-		StartedAt:  t.StartedAt,
-		FinishedAt: t.FinishedAt,
-		Message: fmt.Sprintf("step results take %d bytes, over the %d-byte termination message limit: write smaller results",
-			size, MaxTerminationBytes),
+		StartedAt:  c.StartedAt,
+		FinishedAt: c.FinishedAt,
+		Message: fmt.Sprintf("the step's termination message takes %d bytes, over the %d-byte termination message limit",
+			size, budget),
 	}
 	if small.ExitCode == 0 {
 		small.ExitCode = 1
