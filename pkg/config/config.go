@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/slipway-ci/slipway/pkg/entrypoint"
 	tektonconfig "github.com/tektoncd/pipeline/pkg/apis/config"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -72,6 +73,10 @@ type Config struct {
 	// LogArchiveRepository is the registry repository ("host/path") under
 	// which step logs are archived as OCI artifacts; "" archives none.
 	LogArchiveRepository string
+	// MaxResultBytes bounds each result of a TaskRun: Tekton's
+	// max-result-size (feature-flags) when set, else 1 MiB. A TaskRun's
+	// results together are bounded by entrypoint.MaxResultsBytes (D22).
+	MaxResultBytes int
 	// Pruning deletes old finished runs (pkg/prune).
 	Pruning Pruning
 	// Unimplemented lists the settings of Tekton's ConfigMaps that Slipway
@@ -105,6 +110,9 @@ func FromConfigMaps(cm *corev1.ConfigMap, t TektonConfigMaps) (*Config, error) {
 	if _, ok := own[keyMaxMatrixCombinations]; !ok {
 		c.MaxMatrixCombinations = tc.Defaults.DefaultMaxMatrixCombinationsCount
 	}
+	if _, ok := data(t.FeatureFlags)[keyMaxResultSize]; ok {
+		c.MaxResultBytes = tc.FeatureFlags.MaxResultSize
+	}
 	c.TektonConfig, c.Unimplemented = tc, notes
 	return c, nil
 }
@@ -118,6 +126,7 @@ func Default() *Config {
 		EntrypointMode:        EntrypointModeInit,
 		EntrypointHostPath:    "/var/lib/slipway/bin",
 		MaxMatrixCombinations: 256,
+		MaxResultBytes:        entrypoint.DefaultMaxResultBytes,
 		// Long enough for a cluster autoscaler to add a node.
 		PodUnschedulableTimeout: 5 * time.Minute,
 	}

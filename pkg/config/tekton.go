@@ -34,6 +34,10 @@ var (
 		"keep-pod-on-cancel": true,
 		// Sidecars are always native sidecars (D2).
 		"enable-kubernetes-sidecar": true,
+		// Bounds each result (D22). Results travel in the termination
+		// message or, when they do not fit, at the end of the step's log,
+		// whatever results-from says: no sidecar is needed for either.
+		keyMaxResultSize: true, "results-from": true,
 	}
 	honouredDefaults = map[string]bool{
 		"default-timeout-minutes": true, "default-service-account": true,
@@ -65,6 +69,9 @@ var (
 		"default-create-container-error-timeout", "default-maximum-resolution-timeout",
 		"default-sidecar-log-polling-interval", "default-step-ref-concurrency-limit"}
 )
+
+// keyMaxResultSize is Tekton's feature flag bounding each result.
+const keyMaxResultSize = "max-result-size"
 
 // TektonConfigMaps are Tekton's two ConfigMaps; either may be nil (absent).
 type TektonConfigMaps struct {

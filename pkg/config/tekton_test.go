@@ -42,13 +42,13 @@ func TestFromConfigMaps(t *testing.T) {
 		},
 		{
 			name:        "unimplemented and unknown keys are reported, defaults are not",
-			flags:       map[string]string{"results-from": "sidecar-logs", "disable-creds-init": "false", "enable-api-feilds": "alpha"},
+			flags:       map[string]string{"enable-provenance-in-status": "false", "disable-creds-init": "false", "enable-api-feilds": "alpha"},
 			defs:        map[string]string{"default-forbidden-env": "TOKEN"},
 			wantTimeout: time.Hour, wantSA: "default", wantAPI: "beta",
 			wantNotes: []string{
 				`config-defaults: default-forbidden-env="TOKEN" is not implemented by Slipway (it behaves as with Tekton's default)`,
 				`feature-flags: "enable-api-feilds" is not a key Tekton or Slipway knows (ignored)`,
-				`feature-flags: results-from="sidecar-logs" is not implemented by Slipway (it behaves as with Tekton's default)`,
+				`feature-flags: enable-provenance-in-status="false" is not implemented by Slipway (it behaves as with Tekton's default)`,
 			},
 		},
 	}
@@ -74,6 +74,30 @@ func TestFromConfigMaps(t *testing.T) {
 				t.Errorf("Unimplemented (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestMaxResultSize(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		flags map[string]string
+		want  int
+	}{
+		{want: 1 << 20},
+		{flags: map[string]string{"results-from": "sidecar-logs"}, want: 1 << 20},
+		{flags: map[string]string{"max-result-size": "4096"}, want: 4096},
+		{flags: map[string]string{"max-result-size": "1000000", "results-from": "termination-message"}, want: 1000000},
+	} {
+		c, err := FromConfigMaps(nil, TektonConfigMaps{FeatureFlags: cm(FeatureFlagsName, tc.flags)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.MaxResultBytes != tc.want || len(c.Unimplemented) != 0 {
+			t.Errorf("%v: MaxResultBytes = %d, notes %q; want %d and none", tc.flags, c.MaxResultBytes, c.Unimplemented, tc.want)
+		}
+	}
+	if _, err := FromConfigMaps(nil, TektonConfigMaps{FeatureFlags: cm(FeatureFlagsName, map[string]string{"max-result-size": "2000000"})}); err == nil {
+		t.Error("a max-result-size over 1.5 MB was accepted")
 	}
 }
 

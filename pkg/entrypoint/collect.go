@@ -94,8 +94,8 @@ func (r *Runner) collect(o Options, before map[string]fileState, res execResult)
 		t.Reason = ReasonCompleted
 	}
 	results, err := readResults(o, before)
-	t.Results = results
-	t.StepResults = readStepResults(o)
+	steps, serr := readStepResults(o)
+	t.Results, t.StepResults, err = results, steps, errors.Join(err, serr)
 	if err != nil {
 		if t.Reason == ReasonCompleted {
 			t.Reason, t.ExitCode = ReasonError, 1

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // errResultTooLarge: a result file is over the step's MaxResultBytes.
@@ -24,17 +25,17 @@ func readCapped(path string, limit int) ([]byte, error) {
 		return nil, err
 	}
 	if fi.Size() > int64(limit) {
-		return nil, fmt.Errorf("%s is %d bytes: %w (%d bytes; set max-result-size in the feature-flags ConfigMap)",
-			path, fi.Size(), errResultTooLarge, limit)
+		return nil, fmt.Errorf("result %s is %d bytes, %w of %d bytes (feature-flags ConfigMap)",
+			filepath.Base(path), fi.Size(), errResultTooLarge, limit)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err == nil && len(b) > limit {
-		return nil, fmt.Errorf("%s grew past %d bytes: %w", path, limit, errResultTooLarge)
+		return nil, fmt.Errorf("result %s grew past %d bytes, %w", filepath.Base(path), limit, errResultTooLarge)
 	}
 	return b, err
 }
 
-// fitResults checks the step's results against MaxResultBytes and, when
+// fitResults checks the step's results against MaxResultsBytes and, when
 // they do not fit its termination budget, writes them as a block at the
 // end of the container's log (w, the container's stdout) and leaves in
 // the termination message only where to find them (docs/design.md D22).
@@ -43,10 +44,10 @@ func fitResults(o Options, w io.Writer, out outcome) outcome {
 	if len(t.Results)+len(t.StepResults) == 0 {
 		return out
 	}
-	if size := valueBytes(t.Results) + valueBytes(t.StepResults); size > o.MaxResultBytes {
+	if size := valueBytes(t.Results) + valueBytes(t.StepResults); size > MaxResultsBytes {
 		return failResults(out, ReasonResultsTooLarge, fmt.Sprintf(
-			"step %q wrote %d bytes of results, over the max-result-size of %d bytes (feature-flags ConfigMap)",
-			o.Step, size, o.MaxResultBytes))
+			"step %q wrote %d bytes of results, over the %d bytes a TaskRun's results may take together",
+			o.Step, size, MaxResultsBytes))
 	}
 	if b, err := json.Marshal(t); err == nil && len(b) <= o.TerminationBudget {
 		return out

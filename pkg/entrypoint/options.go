@@ -48,8 +48,9 @@ type Options struct {
 	// StepDir is the step's directory under StepsDir, where its exitCode
 	// file is written (Tekton's -step_metadata_dir); empty for none.
 	StepDir string
-	// MaxResultBytes bounds the results of the step (Tekton's
-	// max-result-size); zero means DefaultMaxResultBytes.
+	// MaxResultBytes bounds each result of the step (Tekton's
+	// max-result-size); zero means DefaultMaxResultBytes. All of them
+	// together are bounded by MaxResultsBytes.
 	MaxResultBytes int
 	// TerminationBudget is the most the step's termination message may
 	// take: the kubelet gives each container of a pod an equal share of
@@ -176,7 +177,7 @@ func Parse(args []string) (Options, error) {
 		script.WriteString(v)
 		return nil
 	})
-	fs.IntVar(&o.MaxResultBytes, flagMaxResultBytes, 0, "most bytes of results")
+	fs.IntVar(&o.MaxResultBytes, flagMaxResultBytes, 0, "most bytes of one result")
 	fs.IntVar(&o.TerminationBudget, flagTermBudget, 0, "most bytes of the termination message")
 	fs.StringVar(&o.ScriptsDir, flagScriptsDir, ScriptsDir, "scripts directory")
 	fs.StringVar(&o.CopyTo, flagCopyTo, "", "copy this binary to the path and exit")

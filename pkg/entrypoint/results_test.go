@@ -56,14 +56,15 @@ func TestRunResultSizes(t *testing.T) {
 		max      int // MaxResultBytes
 		budget   int // TerminationBudget
 		wantLog  bool
-		wantFail bool
+		wantFail string // the failure message holds it
 	}{
 		{name: "small stays in the message", size: 100},
 		{name: "over the message goes to the log", size: 20000, wantLog: true},
 		{name: "1 MiB goes to the log", size: DefaultMaxResultBytes - 1, wantLog: true},
 		{name: "small budget goes to the log", size: 300, budget: 250, wantLog: true},
-		{name: "over max-result-size fails", size: 5000, max: 4000, wantFail: true},
-		{name: "onError continue does not forgive it", size: 5000, max: 4000, onError: OnErrorContinue, wantFail: true},
+		{name: "over max-result-size fails", size: 5000, max: 4000, wantFail: "over max-result-size of 4000 bytes"},
+		{name: "onError continue does not forgive it", size: 5000, max: 4000, onError: OnErrorContinue, wantFail: "max-result-size"},
+		{name: "over a TaskRun's total fails", size: MaxResultsBytes + 1, max: 2 * MaxResultsBytes, wantFail: "may take together"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,13 +84,13 @@ func TestRunResultSizes(t *testing.T) {
 	}
 }
 
-func checkResultSizes(t *testing.T, o Options, got stepRun, size int, wantLog, wantFail bool) {
+func checkResultSizes(t *testing.T, o Options, got stepRun, size int, wantLog bool, wantFail string) {
 	t.Helper()
-	if wantFail {
-		if got.code == 0 || got.term.Reason != ReasonResultsTooLarge || !strings.Contains(got.term.Message, "max-result-size") {
+	if wantFail != "" {
+		if got.code == 0 || got.term.Reason != ReasonResultsTooLarge || !strings.Contains(got.term.Message, wantFail) {
 			t.Errorf("got code %d, %+v; want a ResultsTooLarge failure", got.code, got.term)
 		}
-		if !exists(o.PostFile+ErrSuffix) || exists(o.PostFile) || !strings.Contains(got.stderr, "max-result-size") {
+		if !exists(o.PostFile+ErrSuffix) || exists(o.PostFile) || !strings.Contains(got.stderr, wantFail) {
 			t.Errorf("want only the failure marker and the reason on stderr (%q)", got.stderr)
 		}
 		return

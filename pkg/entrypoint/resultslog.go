@@ -14,10 +14,14 @@ import (
 	"strconv"
 )
 
-// DefaultMaxResultBytes is the most a TaskRun's results may take together
-// when the feature-flags ConfigMap sets no max-result-size (docs/design.md
-// D22): what fits a TaskRun comfortably under the API server's object limit.
-const DefaultMaxResultBytes = 1 << 20
+// MaxResultsBytes is the most a TaskRun's results may take together
+// (docs/design.md D22): what fits a TaskRun comfortably under the API
+// server's 1.5 MiB object limit.
+const MaxResultsBytes = 1 << 20
+
+// DefaultMaxResultBytes bounds one result when the feature-flags ConfigMap
+// sets no max-result-size (Tekton's key, which bounds each result).
+const DefaultMaxResultBytes = MaxResultsBytes
 
 // Results that do not fit the termination message go to the end of the
 // step container's log as a block: a header line "<tag>:results", then

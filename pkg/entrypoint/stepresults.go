@@ -2,6 +2,7 @@ package entrypoint
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -168,21 +169,27 @@ func parseStepValue(b []byte) stepValue {
 	return v
 }
 
-// readStepResults returns the results this step wrote to its StepDir.
-func readStepResults(o Options) map[string]string {
+// readStepResults returns the results this step wrote to its StepDir. A
+// missing one is the controller's to report; one over the limit fails the
+// step.
+func readStepResults(o Options) (map[string]string, error) {
 	if o.StepDir == "" || len(o.StepResults) == 0 {
-		return nil
+		return nil, nil
 	}
 	var out map[string]string
+	var errs []error
 	for _, name := range o.StepResults {
 		b, err := readCapped(filepath.Join(StepResultsDir(o.StepDir), name), o.MaxResultBytes)
+		if errors.Is(err, errResultTooLarge) {
+			errs = append(errs, err)
+		}
 		if err != nil {
-			continue // a missing one is the controller's to report; a huge one fails in fitResults
+			continue
 		}
 		if out == nil {
 			out = map[string]string{}
 		}
 		out[name] = string(b)
 	}
-	return out
+	return out, errors.Join(errs...)
 }

@@ -23,6 +23,9 @@ type builder struct {
 	// stepsDir: the Task uses /tekton/steps (exit code files, step
 	// results), so every step mounts it and records its exit code there.
 	stepsDir bool
+	// termBudget is each step's share of the pod's termination messages,
+	// set by addSteps.
+	termBudget int
 }
 
 func newBuilder(in PodInput) *builder {

@@ -60,6 +60,14 @@ func walkText(script string, command, args []string, env []corev1.EnvVar, dir st
 	}
 }
 
+// terminationBudget is what each of a pod's containers may put in its
+// termination message: the kubelet cuts every one to an equal share of
+// MaxPodTerminationBytes (at most MaxTerminationBytes each), so results in
+// a pod of more than three containers would be cut short without it (D22).
+func terminationBudget(containers int) int {
+	return min(entrypoint.MaxTerminationBytes, entrypoint.MaxPodTerminationBytes/max(containers, 1))
+}
+
 // postFile is where step i posts that it is done (D1).
 func postFile(i int) string {
 	return entrypoint.RunDir + "/" + strconv.Itoa(i) + "/out"
@@ -70,6 +78,7 @@ func (b *builder) addSteps() error {
 		return fmt.Errorf("the Task has no steps")
 	}
 	ov, used := stepSpecs(b.in.TaskRun), map[string]bool{}
+	b.termBudget = terminationBudget(len(b.pod.Spec.InitContainers) + len(b.pod.Spec.Containers) + len(b.in.Spec.Steps))
 	for i := range b.in.Spec.Steps {
 		c, err := b.stepContainer(i, &b.in.Spec.Steps[i])
 		if err != nil {
@@ -105,6 +114,12 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 		Stderr:   outputPath(st.StderrConfig),
 
 		Credentials: b.stepCredentials(),
+	}
+	if n := b.in.Config.MaxResultBytes; n != entrypoint.DefaultMaxResultBytes && (len(b.results) > 0 || len(st.Results) > 0) {
+		opts.MaxResultBytes = n
+	}
+	if b.termBudget < entrypoint.MaxTerminationBytes {
+		opts.TerminationBudget = b.termBudget
 	}
 	if i > 0 {
 		opts.WaitFile = postFile(i - 1)
