@@ -73,7 +73,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
-	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink, Remote: remote})
+	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink, Remote: remote, Logs: kube})
 	if err != nil {
 		return err
 	}

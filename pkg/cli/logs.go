@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/slipway-ci/slipway/pkg/entrypoint"
 	"github.com/slipway-ci/slipway/pkg/logs"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -300,7 +301,9 @@ func (lr *logReader) open(ctx context.Context, tr *v1.TaskRun, s v1.StepState) (
 	opts := &corev1.PodLogOptions{Container: container, Follow: lr.follow && s.Terminated == nil}
 	rc, podErr := lr.kube.CoreV1().Pods(tr.Namespace).GetLogs(pod, opts).Stream(ctx)
 	if podErr == nil {
-		return rc, nil
+		// Without the results block the shim may have left at the end
+		// (D22); the archive holds the log without it already.
+		return entrypoint.FilterResults(rc), nil
 	}
 	la := resources.LogArchiveOf(tr.Status.Annotations)
 	if la == nil {

@@ -1,11 +1,14 @@
 package entrypoint
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // BenchmarkHandoff measures one step handoff: from the previous step
@@ -112,4 +115,35 @@ func mustTermination(b *testing.B, o Options) Termination {
 		b.Fatal(err)
 	}
 	return t
+}
+
+// BenchmarkStepResults is what a step's results cost the shim once its
+// process has ended: find, read, fit and report them (the result file is
+// rewritten each time, as a step would). 100B is the termination-message
+// path every small result takes; the others go to the log (D22).
+func BenchmarkStepResults(b *testing.B) {
+	for _, size := range []int{100, 20000, 500000} {
+		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
+			c := chain{dir: b.TempDir()}
+			o := c.step(0, "s").withDefaults()
+			o.Results = []string{"r"}
+			if err := os.MkdirAll(o.ResultsDir, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			value := bytes.Repeat([]byte("v"), size)
+			r := NewRunner(withoutSignals())
+			for i := 0; i < b.N; i++ {
+				path := filepath.Join(o.ResultsDir, "r")
+				_ = os.Remove(path)
+				before := snapshotResults(o)
+				if err := os.WriteFile(path, value, 0o644); err != nil {
+					b.Fatal(err)
+				}
+				now := time.Now()
+				if code := r.finish(o, io.Discard, io.Discard, before, execResult{started: now, finished: now}); code != 0 {
+					b.Fatalf("exit %d", code)
+				}
+			}
+		})
+	}
 }

@@ -59,7 +59,7 @@ func (f *ResultsFilter) Write(p []byte) (int, error) {
 // enough to compare with a block line's start.
 func (f *ResultsFilter) decide() {
 	whole := bytes.HasSuffix(f.head, []byte("\n"))
-	if !whole && len(f.head) < tagLen+1 {
+	if !whole && len(f.head) < tagLen+1 && mayStartBlockLine(f.head) {
 		return
 	}
 	line := f.head
@@ -102,6 +102,60 @@ func (f *ResultsFilter) Flush() error {
 	f.head = nil
 	return f.err
 }
+
+// mayStartBlockLine reports whether head could still grow into a block
+// line: a line that cannot is passed on at once (a prompt without a
+// newline shows while the step waits).
+func mayStartBlockLine(head []byte) bool {
+	n := min(len(head), len(ResultsTagPrefix))
+	if !bytes.Equal(head[:n], []byte(ResultsTagPrefix[:n])) {
+		return false
+	}
+	for _, c := range head[n:min(len(head), tagLen)] {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// FilterResults returns a reader of rc's content without results blocks
+// (see ResultsFilter); closing it closes rc.
+func FilterResults(rc io.ReadCloser) io.ReadCloser {
+	fr := &filterReader{src: rc, chunk: make([]byte, 32<<10)}
+	fr.f = NewResultsFilter(&fr.buf)
+	return fr
+}
+
+type filterReader struct {
+	src   io.ReadCloser
+	f     *ResultsFilter
+	buf   bytes.Buffer
+	chunk []byte
+	eof   bool
+}
+
+func (fr *filterReader) Read(p []byte) (int, error) {
+	for fr.buf.Len() == 0 && !fr.eof {
+		n, err := fr.src.Read(fr.chunk)
+		if n > 0 {
+			_, _ = fr.f.Write(fr.chunk[:n]) // a bytes.Buffer does not fail
+		}
+		switch {
+		case err == io.EOF:
+			_ = fr.f.Flush()
+			fr.eof = true
+		case err != nil:
+			return 0, err
+		}
+	}
+	if fr.buf.Len() == 0 {
+		return 0, io.EOF
+	}
+	return fr.buf.Read(p)
+}
+
+func (fr *filterReader) Close() error { return fr.src.Close() }
 
 // isBlockLine reports whether line starts with a results tag and ':'.
 func isBlockLine(line []byte) bool {

@@ -3,6 +3,7 @@ package entrypoint
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -134,6 +135,26 @@ func TestResultsFilter(t *testing.T) {
 				t.Errorf("%s, writes of %d: got %.80q, want %.80q", tc.name, chunk, out.String(), tc.want)
 			}
 		}
+		got, err := io.ReadAll(FilterResults(io.NopCloser(strings.NewReader(tc.in))))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s, FilterResults: got %.80q (%v), want %.80q", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+// TestResultsFilterPassesPrompts: a line without a newline that cannot be
+// a block line is passed on at once (a prompt while the step waits).
+func TestResultsFilterPassesPrompts(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	f := NewResultsFilter(&out)
+	_, _ = f.Write([]byte("Password: "))
+	if out.String() != "Password: " {
+		t.Errorf("held %q", out.String())
+	}
+	_, _ = f.Write([]byte(ResultsTagPrefix[:5]))
+	if out.String() != "Password: "+ResultsTagPrefix[:5] {
+		t.Errorf("a line already passed on was held: %q", out.String())
 	}
 }
 

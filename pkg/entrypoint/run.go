@@ -103,6 +103,12 @@ func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) i
 	}
 	res := r.execute(ctx, o, outw, errw)
 	closeOutputs()
+	return r.finish(o, stdout, stderr, before, res)
+}
+
+// finish collects what the step's process did and left, fits its results
+// and reports.
+func (r *Runner) finish(o Options, stdout, stderr io.Writer, before map[string]fileState, res execResult) int {
 	out := r.collect(o, before, res)
 	out = fitResults(o, stdout, out)
 	writeExitCode(o, out.term.ExitCode, stderr)

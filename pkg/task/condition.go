@@ -19,7 +19,7 @@ func condition(pod *corev1.Pod, steps []v1.StepState, terms []*entrypoint.Termin
 		return apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionTrue,
 			Reason: v1.TaskRunReasonSuccessful.String(), Message: "All Steps have completed executing"}
 	case corev1.PodFailed:
-		return failed(failureReason(pod), failureMessage(pod, steps, terms))
+		return failed(failureReason(pod, steps), failureMessage(pod, steps, terms))
 	}
 	if pod.Status.Phase == corev1.PodRunning {
 		return ongoing(v1.TaskRunReasonRunning.String(), "Not all Steps in the Task have finished executing")
@@ -27,7 +27,10 @@ func condition(pod *corev1.Pod, steps []v1.StepState, terms []*entrypoint.Termin
 	return ongoing(ReasonPending, pendingMessage(pod, steps))
 }
 
-func failureReason(pod *corev1.Pod) string {
+func failureReason(pod *corev1.Pod, steps []v1.StepState) string {
+	if i := failedStep(pod, steps); i >= 0 && steps[i].TerminationReason == entrypoint.ReasonResultsTooLarge {
+		return v1.TaskRunReasonResultLargerThanAllowedLimit.String()
+	}
 	switch pod.Status.Reason {
 	case "DeadlineExceeded":
 		return v1.TaskRunReasonTimedOut.String()

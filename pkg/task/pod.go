@@ -58,7 +58,7 @@ func (r *Reconciler) stopIfCancelledOrTimedOut(ctx context.Context, rn *run) (bo
 	}
 	if pod != nil {
 		rn.stop = pod
-		ps := Status(pod, rn.spec, r.clock.Now())
+		ps := Status(pod, rn.spec, r.clock.Now(), nil)
 		tr.Status.Steps, tr.Status.Sidecars = ps.Steps, ps.Sidecars
 	}
 	r.fail(tr, reason, msg)

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	"knative.dev/pkg/apis"
@@ -42,6 +43,9 @@ type Reconciler struct {
 	images    image.Resolver
 	remote    *resolution.Manager
 	clock     clock.PassiveClock
+	// logs reads pod logs: results that did not fit a termination
+	// message are at the end of their step's log (D22).
+	logs kubernetes.Interface
 	// namespace holds the slipway-config ConfigMap.
 	namespace string
 }
@@ -195,7 +199,9 @@ func (r *Reconciler) runPod(ctx context.Context, rn *run) (time.Duration, error)
 	if err != nil || pod == nil {
 		return 0, err
 	}
-	r.applyPodStatus(rn.tr, pod, rn.spec)
+	if err := r.applyPodStatus(ctx, rn.tr, pod, rn.spec); err != nil {
+		return 0, err
+	}
 	return r.failStuckPod(rn, pod), nil
 }
 
@@ -273,9 +279,14 @@ func (r *Reconciler) stepAction(ctx context.Context, rn *run, step string, ref *
 	return resolution.StepAction(ctx, r.client, rn.tr.Namespace, ref)
 }
 
-// applyPodStatus copies what the pod says into the TaskRun's status.
-func (r *Reconciler) applyPodStatus(tr *v1.TaskRun, pod *corev1.Pod, spec *v1.TaskSpec) {
-	ps := Status(pod, spec, r.clock.Now())
+// applyPodStatus copies what the pod says into the TaskRun's status, with
+// the results its steps left in their logs.
+func (r *Reconciler) applyPodStatus(ctx context.Context, tr *v1.TaskRun, pod *corev1.Pod, spec *v1.TaskSpec) error {
+	logs, err := r.readLogResults(ctx, pod)
+	if err != nil {
+		return err
+	}
+	ps := Status(pod, spec, r.clock.Now(), logs)
 	tr.Status.PodName = pod.Name
 	keepLogArchive(tr, pod)
 	tr.Status.Steps = ps.Steps
@@ -286,6 +297,7 @@ func (r *Reconciler) applyPodStatus(tr *v1.TaskRun, pod *corev1.Pod, spec *v1.Ta
 	if ps.Done {
 		tr.Status.CompletionTime = ps.CompletionTime
 	}
+	return nil
 }
 
 // keepLogArchive copies where the pod's logs are archived into the

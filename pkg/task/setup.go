@@ -7,6 +7,7 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,6 +38,9 @@ type Options struct {
 	Clock clock.PassiveClock
 	// Recorder receives events; it defaults to the manager's recorder.
 	Recorder events.EventRecorder
+	// Logs reads the logs of steps whose results are there (D22); nil
+	// fails such TaskRuns with a clear reason.
+	Logs kubernetes.Interface
 }
 
 // Setup registers the TaskRun reconciler with mgr. The manager's cache
@@ -61,6 +65,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		images:    opts.Images,
 		remote:    opts.Remote,
 		clock:     opts.Clock,
+		logs:      opts.Logs,
 		namespace: opts.Namespace,
 	}
 	b := ctrl.NewControllerManagedBy(mgr).

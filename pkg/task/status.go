@@ -2,11 +2,13 @@ package task
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/slipway-ci/slipway/pkg/entrypoint"
+	"github.com/slipway-ci/slipway/pkg/failure"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,7 +32,18 @@ const (
 	// ReasonUnschedulable: no node took the pod within the grace that
 	// slipway-config's pod-unschedulable-timeout gives.
 	ReasonUnschedulable = "TaskRunUnschedulable"
+	// ReasonResultsUnreadable: results a step left at the end of its log
+	// could not be read back (docs/design.md D22).
+	ReasonResultsUnreadable = "TaskRunResultsUnreadable"
 )
+
+// LogResults are the results a step left at the end of its container's
+// log (entrypoint.ResultsLog), as the reconciler read them; Err says why
+// they could not be read.
+type LogResults struct {
+	Results, StepResults map[string]string
+	Err                  error
+}
 
 // PodStatus is what a Pod says about a TaskRun: everything Status derives.
 type PodStatus struct {
@@ -51,17 +64,28 @@ func (s PodStatus) Failed() bool { return s.Condition.Status == corev1.Condition
 // Status derives a TaskRun's status from its pod and the (substituted) spec
 // the pod was built from. Steps map to pod.Spec.Containers in order, sidecars
 // to the native-sidecar init containers in order (docs/design.md D2). It is
-// pure: now is used only for a completion time the pod does not give.
-func Status(pod *corev1.Pod, spec *v1.TaskSpec, now time.Time) PodStatus {
+// pure: now is used only for a completion time the pod does not give, and
+// logs holds, by container name, the results steps left in their logs.
+func Status(pod *corev1.Pod, spec *v1.TaskSpec, now time.Time, logs map[string]LogResults) PodStatus {
 	var s PodStatus
 	var terms []*entrypoint.Termination
 	s.Steps, terms = stepStates(pod, spec)
 	s.Sidecars = sidecarStates(pod, spec)
+	logErr := takeLogResults(s.Steps, terms, logs)
 	results, resErr := mergeResults(terms, spec)
 	s.Results = results
+	for i, t := range terms {
+		if t != nil && len(t.StepResults) > 0 {
+			s.Steps[i].Results = stepResults(t.StepResults, spec.Steps[i].Results)
+		}
+	}
 	s.Condition = condition(pod, s.Steps, terms)
-	if resErr != nil && s.Condition.Status != corev1.ConditionFalse {
-		s.Condition = failed(ReasonInvalidResults, resErr.Error())
+	if err := errors.Join(logErr, resErr); err != nil && s.Condition.Status != corev1.ConditionFalse {
+		reason := ReasonInvalidResults
+		if u, ok := failure.AsUser(err); ok {
+			reason = u.Reason
+		}
+		s.Condition = failed(reason, err.Error())
 	}
 	s.Done = s.Condition.Status != corev1.ConditionUnknown
 	if s.Done {
@@ -92,8 +116,8 @@ func stepStates(pod *corev1.Pod, spec *v1.TaskSpec) ([]v1.StepState, []*entrypoi
 	byName := statusByName(pod.Status.ContainerStatuses)
 	states := make([]v1.StepState, 0, len(spec.Steps))
 	terms := make([]*entrypoint.Termination, 0, len(spec.Steps))
-	for i, step := range spec.Steps {
-		st := v1.StepState{Name: step.Name}
+	for i := range spec.Steps {
+		st := v1.StepState{Name: spec.Steps[i].Name}
 		var term *entrypoint.Termination
 		if i < len(pod.Spec.Containers) {
 			c := pod.Spec.Containers[i]
@@ -103,9 +127,6 @@ func stepStates(pod *corev1.Pod, spec *v1.TaskSpec) ([]v1.StepState, []*entrypoi
 				st.ContainerState = *cs.State.DeepCopy()
 				term = applyTermination(&st)
 			}
-		}
-		if term != nil && len(term.StepResults) > 0 {
-			st.Results = stepResults(term.StepResults, step.Results)
 		}
 		states = append(states, st)
 		terms = append(terms, term)
@@ -140,6 +161,54 @@ func applyTermination(st *v1.StepState) *entrypoint.Termination {
 	t.Message = term.Message
 	st.TerminationReason = term.Reason
 	return &term
+}
+
+// takeLogResults puts the results read from the steps' logs into their
+// termination messages. Once every step is done, a step whose results
+// are in its log and were not read fails the TaskRun.
+func takeLogResults(steps []v1.StepState, terms []*entrypoint.Termination, logs map[string]LogResults) error {
+	var errs []error
+	for i, t := range terms {
+		if t == nil || t.ResultsLog == nil {
+			continue
+		}
+		lr, ok := logs[steps[i].Container]
+		switch {
+		case !ok:
+			continue // read once every step is done
+		case lr.Err != nil:
+			errs = append(errs, fmt.Errorf("step %q: reading its results from its log: %w", steps[i].Name, lr.Err))
+		default:
+			t.Results, t.StepResults = lr.Results, lr.StepResults
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return failure.User(ReasonResultsUnreadable, errors.Join(errs...))
+}
+
+// NeedsLogResults returns the containers of the pod's steps whose results
+// are at the end of their logs, once every step has ended (reading a log
+// is not free: it is read once, when the TaskRun's results are final).
+func NeedsLogResults(pod *corev1.Pod) map[string]entrypoint.ResultsLog {
+	var out map[string]entrypoint.ResultsLog
+	for _, cs := range pod.Status.ContainerStatuses {
+		t := cs.State.Terminated
+		if t == nil {
+			return nil
+		}
+		if !strings.Contains(t.Message, `"resultsLog"`) {
+			continue
+		}
+		if term, err := entrypoint.ParseTermination(t.Message); err == nil && term.ResultsLog != nil {
+			if out == nil {
+				out = map[string]entrypoint.ResultsLog{}
+			}
+			out[cs.Name] = *term.ResultsLog
+		}
+	}
+	return out
 }
 
 func sidecarStates(pod *corev1.Pod, spec *v1.TaskSpec) []v1.SidecarState {
@@ -216,6 +285,9 @@ func mergeResults(terms []*entrypoint.Termination, spec *v1.TaskSpec) ([]v1.Task
 			}
 		}
 	}
+	if err := checkResultsSize(raw); err != nil {
+		return nil, err
+	}
 	var out []v1.TaskRunResult
 	var errs []string
 	for _, d := range declared {
@@ -234,6 +306,20 @@ func mergeResults(terms []*entrypoint.Termination, spec *v1.TaskSpec) ([]v1.Task
 		return out, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return out, nil
+}
+
+// checkResultsSize bounds a TaskRun's results together, so that its
+// status stays well under the API server's object limit (D22).
+func checkResultsSize(raw map[string]string) error {
+	n := 0
+	for k, v := range raw {
+		n += len(k) + len(v)
+	}
+	if n <= entrypoint.MaxResultsBytes {
+		return nil
+	}
+	return failure.Userf(v1.TaskRunReasonResultLargerThanAllowedLimit.String(),
+		"the TaskRun's results take %d bytes together, over the limit of %d bytes", n, entrypoint.MaxResultsBytes)
 }
 
 func typedResult(d v1.TaskResult, v string) (v1.TaskRunResult, error) {

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -92,13 +93,17 @@ func TestStatusCondition(t *testing.T) {
 			"Unknown", "Pending", `"step-clone" is waiting: InvalidImageName: bad ref`},
 		{"unscheduled", unscheduled, "Unknown", "Pending",
 			`pod "tr-pod" is not scheduled: Unschedulable: 0/1 nodes are available`},
+		{"results too large", stepPod(corev1.PodFailed, ok(nil), done(1, "Error", entrypoint.Termination{Reason: entrypoint.ReasonResultsTooLarge,
+			ExitCode: 1, Message: "result r is 5000 bytes, over max-result-size of 4096 bytes"}),
+			done(0, "Completed", entrypoint.Termination{Reason: entrypoint.ReasonSkipped})),
+			"False", "TaskRunResultLargerThanAllowedLimit", `"step-build" exited with code 1 (ResultsTooLarge): result r is 5000 bytes, over max-result-size of 4096 bytes`},
 		{"wrong result type", stepPod(corev1.PodSucceeded, ok(map[string]string{"tags": "v1"}), ok(nil), ok(nil)),
 			"False", ReasonInvalidResults, `result "tags" is declared as an array but its value "v1" is not a JSON array of strings`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := Status(tc.pod, threeSteps(), now).Condition
+			got := Status(tc.pod, threeSteps(), now, nil).Condition
 			want := [3]string{tc.status, tc.reason, tc.m}
 			if diff := cmp.Diff(want, [3]string{string(got.Status), got.Reason, got.Message}); diff != "" {
 				t.Errorf("condition (-want +got):\n%s", diff)
@@ -111,7 +116,7 @@ func TestStatusSteps(t *testing.T) {
 	t.Parallel()
 	failBuild := done(2, "Error", entrypoint.Termination{Reason: entrypoint.ReasonError, ExitCode: 2, StartedAt: t0})
 	skipped := done(1, "Error", entrypoint.Termination{Reason: entrypoint.ReasonSkipped, StartedAt: t0})
-	got := Status(stepPod(corev1.PodFailed, ok(nil), failBuild, skipped), threeSteps(), now)
+	got := Status(stepPod(corev1.PodFailed, ok(nil), failBuild, skipped), threeSteps(), now, nil)
 	want := []v1.StepState{
 		{Name: "clone", Container: "step-clone", TerminationReason: "Completed", ContainerState: corev1.ContainerState{
 			Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
@@ -137,7 +142,7 @@ func TestStatusResults(t *testing.T) {
 		ok(map[string]string{"digest": "sha256:old", "tags": `["a","b"]`}),
 		ok(map[string]string{"digest": "sha256:new", "info": `{"k":"v"}`}),
 		ok(nil))
-	got := Status(pod, threeSteps(), now)
+	got := Status(pod, threeSteps(), now, nil)
 	want := []v1.TaskRunResult{
 		{Name: "digest", Type: v1.ResultsTypeString, Value: *v1.NewStructuredValues("sha256:new")},
 		{Name: "tags", Type: v1.ResultsTypeArray, Value: *v1.NewStructuredValues("a", "b")},
@@ -163,7 +168,7 @@ func TestStatusSidecars(t *testing.T) {
 		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(t0)}}}}
 	spec := threeSteps()
 	spec.Sidecars = []v1.Sidecar{{Name: "db"}}
-	got := Status(pod, spec, now)
+	got := Status(pod, spec, now, nil)
 	want := []v1.SidecarState{{Name: "db", Container: "sidecar-db", ImageID: "db@sha256:1",
 		ContainerState: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(t0)}}}}
 	if diff := cmp.Diff(want, got.Sidecars); diff != "" {
@@ -179,6 +184,63 @@ func BenchmarkStatus(b *testing.B) {
 	pod := stepPod(corev1.PodSucceeded, ok, ok, ok)
 	spec := threeSteps()
 	for b.Loop() {
-		Status(pod, spec, now)
+		Status(pod, spec, now, nil)
+	}
+}
+
+func TestStatusLogResults(t *testing.T) {
+	t.Parallel()
+	rl := &entrypoint.ResultsLog{Tag: entrypoint.ResultsTagPrefix + "0123456789abcdef0123456789abcdef", Lines: 1, Bytes: 10, SHA256: "x"}
+	inLog := done(0, "Completed", entrypoint.Termination{Reason: entrypoint.ReasonCompleted, StartedAt: t0, ResultsLog: rl})
+	big := strings.Repeat("d", 600<<10)
+	tests := []struct {
+		name       string
+		pod        *corev1.Pod
+		logs       map[string]LogResults
+		wantReason string
+		wantDigest string
+	}{
+		{name: "read", pod: stepPod(corev1.PodSucceeded, ok(nil), inLog, ok(nil)),
+			logs:       map[string]LogResults{"step-build": {Results: map[string]string{"digest": big}}},
+			wantReason: "Succeeded", wantDigest: big},
+		{name: "unreadable", pod: stepPod(corev1.PodSucceeded, ok(nil), inLog, ok(nil)),
+			logs:       map[string]LogResults{"step-build": {Err: entrypoint.ErrResultsIncomplete}},
+			wantReason: ReasonResultsUnreadable},
+		{name: "not read yet", pod: stepPod(corev1.PodRunning, ok(nil), inLog, waiting("PodInitializing", "")),
+			wantReason: "Running"},
+		{name: "over the TaskRun's limit together", pod: stepPod(corev1.PodSucceeded, inLog, inLog, ok(nil)),
+			logs: map[string]LogResults{"step-clone": {Results: map[string]string{"tags": `["` + big + `"]`}},
+				"step-build": {Results: map[string]string{"digest": big}}},
+			wantReason: v1.TaskRunReasonResultLargerThanAllowedLimit.String()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := Status(tc.pod, threeSteps(), now, tc.logs)
+			if got.Condition.Reason != tc.wantReason {
+				t.Fatalf("reason = %q (%s), want %q", got.Condition.Reason, got.Condition.Message, tc.wantReason)
+			}
+			var digest string
+			for _, r := range got.Results {
+				if r.Name == "digest" {
+					digest = r.Value.StringVal
+				}
+			}
+			if digest != tc.wantDigest {
+				t.Errorf("digest result of %d bytes, want %d", len(digest), len(tc.wantDigest))
+			}
+		})
+	}
+}
+
+func TestNeedsLogResults(t *testing.T) {
+	t.Parallel()
+	rl := &entrypoint.ResultsLog{Tag: "t", Lines: 1}
+	inLog := done(0, "Completed", entrypoint.Termination{Reason: entrypoint.ReasonCompleted, StartedAt: t0, ResultsLog: rl})
+	if got := NeedsLogResults(stepPod(corev1.PodRunning, inLog, waiting("PodInitializing", ""))); got != nil {
+		t.Errorf("read before every step ended: %v", got)
+	}
+	if got := NeedsLogResults(stepPod(corev1.PodSucceeded, ok(nil), inLog, ok(nil))); len(got) != 1 || got["step-build"].Tag != "t" {
+		t.Errorf("NeedsLogResults = %v, want step-build", got)
 	}
 }

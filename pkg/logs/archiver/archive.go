@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/slipway-ci/slipway/pkg/entrypoint"
 	"github.com/slipway-ci/slipway/pkg/logs"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -45,6 +46,9 @@ func (a *Archiver) archiveOne(ctx context.Context, pod *corev1.Pod, loc logs.Loc
 	if err != nil {
 		return fmt.Errorf("reading the log of %s in pod %s: %w", container, pod.Name, err)
 	}
+	// What the step printed, without the results block its shim may have
+	// left at the end (D22): the results are in the TaskRun's status.
+	rc = entrypoint.FilterResults(rc)
 	defer rc.Close()
 	e, err := logs.Archive(ctx, a.store, loc, meta, key, container, rc)
 	if err != nil {
