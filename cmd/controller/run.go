@@ -32,6 +32,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/prune"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
+	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/task"
 	"github.com/slipway-ci/slipway/pkg/webhook"
 )
@@ -73,12 +74,13 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
-	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink, Remote: remote, Logs: kube})
+	runQueue := queue.NewManager()
+	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink, Remote: remote, Logs: kube,
+		Queue: runQueue})
 	if err != nil {
 		return err
 	}
-	err = pipeline.Setup(mgr, pipeline.WithNamespace(o.Namespace), pipeline.WithWorkers(o.Workers), pipeline.WithRecorder(sink),
-		pipeline.WithRemote(remote))
+	err = pipeline.Setup(mgr, pipeline.Options{Namespace: o.Namespace, Workers: o.Workers, Recorder: sink, Remote: remote, Queue: runQueue})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/slipway-ci/slipway/pkg/entrypoint"
+	"github.com/slipway-ci/slipway/pkg/queue"
 	tektonconfig "github.com/tektoncd/pipeline/pkg/apis/config"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -40,6 +41,7 @@ const (
 	keyMaxMatrixCombinations = "max-matrix-combinations"
 	keyPodUnschedulable      = "pod-unschedulable-timeout"
 	keyLogArchiveRepository  = "log-archive-repository"
+	keyConcurrencyLimits     = "concurrency-limits"
 	// KeyPruneKeepSuccessful and the other pruning keys are also the
 	// names of the run annotations (prefixed slipway.dev/) that override
 	// them for a Pipeline's or a Task's runs.
@@ -77,6 +79,8 @@ type Config struct {
 	// max-result-size (feature-flags) when set, else 1 MiB. A TaskRun's
 	// results together are bounded by entrypoint.MaxResultsBytes (D22).
 	MaxResultBytes int
+	// ConcurrencyLimits hold runs back (pkg/queue, D23).
+	ConcurrencyLimits []queue.Limit
 	// Pruning deletes old finished runs (pkg/prune).
 	Pruning Pruning
 	// Unimplemented lists the settings of Tekton's ConfigMaps that Slipway
@@ -170,6 +174,8 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Config, error) {
 			}
 		case keyLogArchiveRepository:
 			c.LogArchiveRepository, err = repository(v)
+		case keyConcurrencyLimits:
+			c.ConcurrencyLimits, err = queue.Parse(v)
 		case keyMaxMatrixCombinations:
 			c.MaxMatrixCombinations, err = strconv.Atoi(v)
 			if err == nil && c.MaxMatrixCombinations < 1 {

@@ -66,3 +66,15 @@ func TestFromConfigMap(t *testing.T) {
 		})
 	}
 }
+
+func TestConcurrencyLimits(t *testing.T) {
+	t.Parallel()
+	c, err := FromConfigMap(cm(ConfigMapName, map[string]string{"concurrency-limits": "- {name: deploys, max: 1, groupBy: [branch]}"}))
+	if err != nil || len(c.ConcurrencyLimits) != 1 || c.ConcurrencyLimits[0].Max != 1 {
+		t.Fatalf("limits = %+v, %v", c, err)
+	}
+	if _, err := FromConfigMap(cm(ConfigMapName, map[string]string{"concurrency-limits": "- {name: x, max: 0}"})); err == nil ||
+		!strings.Contains(err.Error(), "concurrency-limits") {
+		t.Errorf("a bad limit: %v, want an error naming the key", err)
+	}
+}

@@ -192,18 +192,8 @@ func Parse(args []string) (Options, error) {
 	if err := fs.Parse(args); err != nil {
 		return Options{}, fmt.Errorf("parsing entrypoint args: %w", err)
 	}
-	if results != "" {
-		o.Results = strings.Split(results, ",")
-	}
-	if stepResults != "" {
-		o.StepResults = strings.Split(stepResults, ",")
-	}
-	if script.Len() > 0 {
-		b, err := base64.StdEncoding.DecodeString(script.String())
-		if err != nil {
-			return Options{}, fmt.Errorf("decoding -%s: %w", flagScript, err)
-		}
-		o.Script = string(b)
+	if err := o.setLists(results, stepResults, script.String()); err != nil {
+		return Options{}, err
 	}
 	o.Command = fs.Args()
 	if len(o.Command) == 0 {
@@ -213,6 +203,25 @@ func Parse(args []string) (Options, error) {
 		return Options{}, err
 	}
 	return o, nil
+}
+
+// setLists fills the fields that travel encoded: comma-separated result
+// names and the base64 script.
+func (o *Options) setLists(results, stepResults, script string) error {
+	if results != "" {
+		o.Results = strings.Split(results, ",")
+	}
+	if stepResults != "" {
+		o.StepResults = strings.Split(stepResults, ",")
+	}
+	if script != "" {
+		b, err := base64.StdEncoding.DecodeString(script)
+		if err != nil {
+			return fmt.Errorf("decoding -%s: %w", flagScript, err)
+		}
+		o.Script = string(b)
+	}
+	return nil
 }
 
 // maxArgChunk is the most base64 of a script one argument carries: the

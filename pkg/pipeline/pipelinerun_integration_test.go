@@ -89,7 +89,7 @@ func newEnv() (*env, error) {
 		return nil, err
 	}
 	remote := resolution.NewManager([]resolution.Resolver{slow})
-	if err := pipeline.Setup(mgr, pipeline.WithWorkers(4), pipeline.WithParallelism(64), pipeline.WithRemote(remote)); err != nil {
+	if err := pipeline.Setup(mgr, pipeline.Options{Workers: 4, Parallelism: 64, Remote: remote}); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -20,6 +21,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/pipeline/dag"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
+	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -32,6 +34,7 @@ type Reconciler struct {
 	clock       clock.PassiveClock
 	namespace   string
 	parallelism int
+	queue       *queue.Manager
 	// created remembers TaskRuns this process created ("ns/name" ->
 	// time.Time) until the cache shows them, so that a reconcile on a
 	// lagging cache does not create them again.
@@ -42,10 +45,13 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	pr := &v1.PipelineRun{}
 	if err := r.client.Get(ctx, req.NamespacedName, pr); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, r.released(ctx, req.NamespacedName, nil)
+		}
+		return ctrl.Result{}, err
 	}
 	if pr.IsDone() {
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, r.released(ctx, req.NamespacedName, pr)
 	}
 	logger := log.FromContext(ctx).WithValues("pipelineRun", req.String())
 	ctx = log.IntoContext(ctx, logger)
@@ -61,6 +67,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if pr.IsPending() && pr.Status.StartTime == nil {
 		pr.Status.MarkRunning(v1.PipelineRunReasonPending.String(), "PipelineRun %q is pending", pr.Name)
 		return ctrl.Result{}, r.writeStatus(ctx, before, pr)
+	}
+	if res, held, err := r.holdInQueue(ctx, before, pr); held || err != nil {
+		return res, err
 	}
 	started := pr.Status.StartTime == nil
 	if started {
@@ -79,6 +88,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	r.finishEvent(pr)
 	return res, nil
+}
+
+// holdInQueue writes the status of a run its concurrency limits hold back
+// (admit) and says when to look again.
+func (r *Reconciler) holdInQueue(ctx context.Context, before, pr *v1.PipelineRun) (ctrl.Result, bool, error) {
+	held, err := r.admit(ctx, pr)
+	if !held && err == nil {
+		return ctrl.Result{}, false, nil
+	}
+	if err == nil {
+		err = r.writeStatus(ctx, before, pr)
+	}
+	if err != nil || pr.IsDone() {
+		if err == nil {
+			r.finishEvent(pr)
+		}
+		return ctrl.Result{}, true, err
+	}
+	return ctrl.Result{RequeueAfter: queue.RecheckInterval}, true, nil
 }
 
 // run evaluates the PipelineRun and acts on the plan, recording the outcome

@@ -11,80 +11,78 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
+	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
 // ControllerName names the controller in logs, metrics and events.
 const ControllerName = "pipelinerun"
 
-// Option configures the PipelineRun controller.
-type Option func(*options)
-
-type options struct {
-	namespace   string
-	workers     int
-	parallelism int
-	clock       clock.PassiveClock
-	recorder    events.EventRecorder
-	remote      *resolution.Manager
+// Options configure the PipelineRun controller (the same style as
+// task.Options; zero values take the defaults).
+type Options struct {
+	// Namespace holds the slipway-config ConfigMap (default "slipway").
+	Namespace string
+	// Workers is how many PipelineRuns are reconciled at once (default 4).
+	Workers int
+	// Parallelism bounds concurrent child creations per reconcile
+	// (default 32).
+	Parallelism int
+	// Clock defaults to the real clock; tests inject a fake one.
+	Clock clock.PassiveClock
+	// Recorder receives events; it defaults to the manager's recorder.
+	Recorder events.EventRecorder
+	// Remote resolves pipelineRefs and taskRefs that name a resolver; nil
+	// refuses them.
+	Remote *resolution.Manager
+	// Queue holds runs back under slipway-config's concurrency limits
+	// (D23); nil lets every run start.
+	Queue *queue.Manager
 }
 
-// WithRemote resolves pipelineRefs and taskRefs that name a resolver
-// (default: refused).
-func WithRemote(m *resolution.Manager) Option { return func(o *options) { o.remote = m } }
-
-// WithNamespace sets the namespace of the slipway-config ConfigMap.
-func WithNamespace(ns string) Option { return func(o *options) { o.namespace = ns } }
-
-// WithWorkers sets how many PipelineRuns are reconciled at once (default 4).
-func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
-
-// WithParallelism bounds concurrent child creations per reconcile (default 32).
-func WithParallelism(n int) Option { return func(o *options) { o.parallelism = n } }
-
-// WithRecorder sets where events go (default: the manager's recorder).
-func WithRecorder(r events.EventRecorder) Option { return func(o *options) { o.recorder = r } }
-
-// WithClock injects a clock (tests).
-func WithClock(c clock.PassiveClock) Option { return func(o *options) { o.clock = c } }
-
-func makeOptions(opts []Option) options {
-	o := options{namespace: "slipway", workers: 4, parallelism: 32, clock: clock.RealClock{}}
-	for _, f := range opts {
-		f(&o)
+func (o Options) withDefaults(mgr ctrl.Manager) Options {
+	if o.Namespace == "" {
+		o.Namespace = "slipway"
 	}
-	if o.workers < 1 {
-		o.workers = 1
+	if o.Workers < 1 {
+		o.Workers = 4
 	}
-	if o.parallelism < 1 {
-		o.parallelism = 1
+	if o.Parallelism < 1 {
+		o.Parallelism = 32
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	if o.Recorder == nil {
+		o.Recorder = mgr.GetEventRecorder("slipway-controller")
 	}
 	return o
 }
 
 // Setup registers the PipelineRun reconciler with mgr, whose scheme must
 // hold tekton.dev/v1 and core/v1.
-func Setup(mgr ctrl.Manager, opts ...Option) error {
-	o := makeOptions(opts)
-	if o.recorder == nil {
-		o.recorder = mgr.GetEventRecorder("slipway-controller")
-	}
+func Setup(mgr ctrl.Manager, opts Options) error {
+	o := opts.withDefaults(mgr)
 	r := &Reconciler{
 		client:      mgr.GetClient(),
-		recorder:    o.recorder,
-		clock:       o.clock,
-		namespace:   o.namespace,
-		parallelism: o.parallelism,
-		remote:      o.remote,
+		recorder:    o.Recorder,
+		clock:       o.Clock,
+		namespace:   o.Namespace,
+		parallelism: o.Parallelism,
+		remote:      o.Remote,
+		queue:       o.Queue,
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&v1.PipelineRun{}).
 		Owns(&v1.TaskRun{}).
 		Owns(&corev1.PersistentVolumeClaim{}).
-		WithOptions(controller.Options{MaxConcurrentReconciles: o.workers})
-	if o.remote != nil {
-		b = b.WatchesRawSource(o.remote.Source("PipelineRun", func() client.Object { return &v1.PipelineRun{} }))
+		WithOptions(controller.Options{MaxConcurrentReconciles: o.Workers})
+	if o.Remote != nil {
+		b = b.WatchesRawSource(o.Remote.Source("PipelineRun", func() client.Object { return &v1.PipelineRun{} }))
+	}
+	if o.Queue != nil {
+		b = b.WatchesRawSource(o.Queue.Source(queue.KindPipelineRun, func() client.Object { return &v1.PipelineRun{} }))
 	}
 	err := b.Complete(r)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
@@ -103,7 +104,8 @@ func startManager(ctx context.Context, cfg *rest.Config) error {
 		return fmt.Errorf("creating manager: %w", err)
 	}
 	remote := resolution.NewManager([]resolution.Resolver{slowTasks})
-	err = Setup(mgr, Options{Namespace: controllerNamespace, Workers: 4, Images: fakeImages{}, Clock: itest.clock, Remote: remote})
+	err = Setup(mgr, Options{Namespace: controllerNamespace, Workers: 4, Images: fakeImages{}, Clock: itest.clock, Remote: remote,
+		Queue: queue.NewManager()})
 	if err != nil {
 		return err
 	}

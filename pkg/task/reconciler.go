@@ -26,6 +26,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
+	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 	"github.com/slipway-ci/slipway/pkg/substitution"
@@ -46,6 +47,8 @@ type Reconciler struct {
 	// logs reads pod logs: results that did not fit a termination
 	// message are at the end of their step's log (D22).
 	logs kubernetes.Interface
+	// queue holds runs back under concurrency limits (D23); nil: none.
+	queue *queue.Manager
 	// namespace holds the slipway-config ConfigMap.
 	namespace string
 }
@@ -79,10 +82,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 	tr := &v1.TaskRun{}
 	if err := r.client.Get(ctx, req.NamespacedName, tr); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, r.released(ctx, req.NamespacedName, nil)
+		}
+		return ctrl.Result{}, err
 	}
 	if tr.IsDone() {
-		return ctrl.Result{}, r.stopLeftover(ctx, tr)
+		return ctrl.Result{}, errors.Join(r.released(ctx, req.NamespacedName, tr), r.stopLeftover(ctx, tr))
 	}
 	cfg, err := cluster.Load(ctx, r.client, r.namespace)
 	if err != nil {
@@ -145,6 +151,9 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	tr := rn.tr
 	if r.held(tr) {
 		return ctrl.Result{}, nil
+	}
+	if held, err := r.admit(ctx, rn); held || err != nil {
+		return ctrl.Result{RequeueAfter: queue.RecheckInterval}, err
 	}
 	r.start(tr)
 	if err := r.resolve(ctx, rn); err != nil {

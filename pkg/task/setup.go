@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/slipway-ci/slipway/pkg/image"
+	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -41,6 +42,9 @@ type Options struct {
 	// Logs reads the logs of steps whose results are there (D22); nil
 	// fails such TaskRuns with a clear reason.
 	Logs kubernetes.Interface
+	// Queue holds runs back under slipway-config's concurrency limits
+	// (D23); nil lets every run start.
+	Queue *queue.Manager
 }
 
 // Setup registers the TaskRun reconciler with mgr. The manager's cache
@@ -66,6 +70,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		remote:    opts.Remote,
 		clock:     opts.Clock,
 		logs:      opts.Logs,
+		queue:     opts.Queue,
 		namespace: opts.Namespace,
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
@@ -75,6 +80,9 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Workers})
 	if opts.Remote != nil {
 		b = b.WatchesRawSource(opts.Remote.Source("TaskRun", func() client.Object { return &v1.TaskRun{} }))
+	}
+	if opts.Queue != nil {
+		b = b.WatchesRawSource(opts.Queue.Source(queue.KindTaskRun, func() client.Object { return &v1.TaskRun{} }))
 	}
 	err := b.Complete(r)
 	if err != nil {

@@ -1,0 +1,151 @@
+package queue
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+)
+
+// Manager serialises the decisions of all reconcile workers and remembers
+// the runs it let start until they end: the cache shows a start time only
+// after the status write, and two workers deciding from it alone could let
+// two runs into the last slot. One Manager serves the leader's
+// PipelineRun and TaskRun controllers; a new leader starts with none
+// remembered and counts what the cache shows started.
+type Manager struct {
+	mu       sync.Mutex
+	admitted map[string]bool // kind + "/" + key
+	wake     map[string]func(types.NamespacedName)
+}
+
+// NewManager returns an empty Manager.
+func NewManager() *Manager {
+	return &Manager{admitted: map[string]bool{}, wake: map[string]func(types.NamespacedName){}}
+}
+
+// RecheckInterval is how often a waiting run looks at its queue again
+// without being woken.
+const RecheckInterval = 10 * time.Second
+
+// Lister returns the runs of one kind, as the cache holds them.
+type Lister func() ([]*Run, error)
+
+// Admit decides for r (see Decide) and, when it may start, remembers it
+// until Done.
+func (m *Manager) Admit(r *Run, limits []Limit, list Lister) (Verdict, error) {
+	if !applies(r, limits) {
+		return Verdict{Start: true}, nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	peers, err := list()
+	if err != nil {
+		return Verdict{}, err
+	}
+	v := Decide(r, limits, peers, m.admittedOf(r.Kind))
+	if v.Start {
+		m.admitted[r.Kind+"/"+r.Key()] = true
+	}
+	return v, nil
+}
+
+// Done forgets a run that ended or was deleted (r nil: only its key is
+// known) and, if this Manager let it start, wakes the runs waiting behind
+// it. (Runs started before this Manager, by an earlier leader, wake
+// nobody: waiting runs look again every RecheckInterval, and a done run
+// costs nothing here however many there are.)
+func (m *Manager) Done(kind string, key types.NamespacedName, r *Run, limits []Limit, list Lister) error {
+	m.mu.Lock()
+	_, was := m.admitted[kind+"/"+key.String()]
+	delete(m.admitted, kind+"/"+key.String())
+	var heads []*Run
+	if len(limits) > 0 && was {
+		peers, err := list()
+		if err != nil {
+			m.mu.Unlock()
+			return err
+		}
+		heads = m.headsOf(kind, r, limits, peers)
+	}
+	wake := m.wake[kind]
+	m.mu.Unlock()
+	if wake != nil {
+		for _, h := range heads {
+			wake(types.NamespacedName{Namespace: h.Namespace, Name: h.Name})
+		}
+	}
+	return nil
+}
+
+// Admitted reports whether this Manager let the run start and has not
+// been told it is done: only such a run's end can wake others.
+func (m *Manager) Admitted(kind string, key types.NamespacedName) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.admitted[kind+"/"+key.String()]
+}
+
+// headsOf is the waiting runs to look at again: behind r, or behind every
+// running run of the kind when only r's key is known (it was deleted).
+func (m *Manager) headsOf(kind string, r *Run, limits []Limit, peers []*Run) []*Run {
+	admitted := m.admittedOf(kind)
+	if r != nil {
+		return Heads(r, limits, peers, admitted)
+	}
+	seen := map[string]bool{}
+	var out []*Run
+	for _, p := range peers {
+		if p.Done || !(p.Started || admitted[p.Key()]) {
+			continue
+		}
+		for _, h := range Heads(p, limits, peers, admitted) {
+			if !seen[h.Key()] {
+				seen[h.Key()] = true
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+func (m *Manager) admittedOf(kind string) map[string]bool {
+	out := map[string]bool{}
+	prefix := kind + "/"
+	for k := range m.admitted {
+		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			out[k[len(prefix):]] = true
+		}
+	}
+	return out
+}
+
+// applies reports whether any limit counts runs of r's kind.
+func applies(r *Run, limits []Limit) bool {
+	for i := range limits {
+		if limits[i].Kind == r.Kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Source returns a controller source that enqueues the waiting runs of
+// kind that Done wakes; newObj makes an empty object of the kind. Call it
+// once per kind, before the manager starts.
+func (m *Manager) Source(kind string, newObj func() client.Object) source.Source {
+	ch := make(chan event.GenericEvent, 1024)
+	m.mu.Lock()
+	m.wake[kind] = func(nn types.NamespacedName) {
+		obj := newObj()
+		obj.SetNamespace(nn.Namespace)
+		obj.SetName(nn.Name)
+		ch <- event.GenericEvent{Object: obj}
+	}
+	m.mu.Unlock()
+	return source.Channel(ch, &handler.EnqueueRequestForObject{})
+}
