@@ -84,7 +84,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := setupObservers(mgr, o, kube, sink); err != nil {
+	if err := setupObservers(mgr, o, kube, sink, runQueue); err != nil {
 		return err
 	}
 	if o.WebhookPort == 0 {
@@ -100,12 +100,12 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 
 // setupObservers registers what watches runs without driving them: the
 // log archiver, the metrics, the pruner and the configuration reporter.
-func setupObservers(mgr ctrl.Manager, o Options, kube kubernetes.Interface, sink *events.Sink) error {
+func setupObservers(mgr ctrl.Manager, o Options, kube kubernetes.Interface, sink *events.Sink, q *queue.Manager) error {
 	err := archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink})
 	if err != nil {
 		return err
 	}
-	if _, err := metrics.Setup(mgr); err != nil {
+	if _, err := metrics.Setup(mgr, q); err != nil {
 		return err
 	}
 	if err := prune.Setup(mgr, o.Namespace, sink); err != nil {

@@ -29,7 +29,12 @@ type Metrics struct {
 	trDuration   *prometheus.HistogramVec
 	prTotal      *prometheus.CounterVec
 	trTotal      *prometheus.CounterVec
+	// queueWait is Slipway's own: Tekton has no queues (D23).
+	queueWait *prometheus.HistogramVec
 }
+
+// queueBuckets are the buckets of queue wait times, in seconds.
+var queueBuckets = []float64{1, 5, 15, 30, 60, 300, 900, 1800, 3600, 10800}
 
 // New returns the collectors, not yet registered.
 func New() *Metrics {
@@ -52,10 +57,14 @@ func New() *Metrics {
 		trTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "taskrun_total", Help: "Number of taskruns",
 		}, []string{"status"}),
+		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "slipway_queue_wait_seconds", Buckets: queueBuckets,
+			Help: "How long runs held back by a concurrency limit waited, from creation to start",
+		}, []string{"kind", "limit"}),
 	}
 }
 
 // collectors lists every collector that New made.
 func (m *Metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.prDuration, m.prTRDuration, m.trDuration, m.prTotal, m.trTotal}
+	return []prometheus.Collector{m.prDuration, m.prTRDuration, m.trDuration, m.prTotal, m.trTotal, m.queueWait}
 }

@@ -140,7 +140,7 @@ func TestDashboardUsesExportedMetrics(t *testing.T) {
 		name := regexp.MustCompile(`fqName: "([^"]+)"`).FindStringSubmatch(d.String())
 		exported[name[1]] = true
 	}
-	used := regexp.MustCompile(`tekton_pipelines_controller_[a-z_]+`).FindAllString(string(b), -1)
+	used := regexp.MustCompile(`(tekton_pipelines_controller|slipway_queue)_[a-z_]+`).FindAllString(string(b), -1)
 	if len(used) == 0 {
 		t.Fatal("the dashboard uses no metric")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -14,14 +15,21 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // Setup registers the metrics in controller-runtime's registry (served on
-// the manager's metrics endpoint) and observes runs while mgr leads.
-func Setup(mgr ctrl.Manager) (*Metrics, error) {
+// the manager's metrics endpoint) and observes runs while mgr leads, and
+// the queues of q (nil: none).
+func Setup(mgr ctrl.Manager, q *queue.Manager) (*Metrics, error) {
 	m := New()
-	g := &gauges{reader: mgr.GetCache(), leading: &atomic.Bool{}}
+	g := &gauges{reader: mgr.GetCache(), leading: &atomic.Bool{}, queue: q}
+	if q != nil {
+		q.OnStart(func(w queue.Waiting, waited time.Duration) {
+			m.queueWait.WithLabelValues(w.Kind, w.Limit).Observe(waited.Seconds())
+		})
+	}
 	for _, c := range append(m.collectors(), g) {
 		if err := ctrlmetrics.Registry.Register(c); err != nil {
 			return nil, fmt.Errorf("registering metrics: %w", err)
@@ -82,6 +90,8 @@ var (
 	runningTRs = prometheus.NewDesc(namespace+"_running_taskruns", "Number of taskruns executing currently", nil, nil)
 	podLatency = prometheus.NewDesc(namespace+"_taskruns_pod_latency_milliseconds",
 		"scheduling latency for the taskruns pods", []string{"namespace", "pod", "task", "taskrun"}, nil)
+	queueDepth = prometheus.NewDesc("slipway_queue_waiting_runs",
+		"Number of runs a concurrency limit holds back now", []string{"kind", "limit"}, nil)
 )
 
 // gauges computes the running counts and pod latencies from the cache at
@@ -89,12 +99,28 @@ var (
 type gauges struct {
 	reader  client.Reader
 	leading *atomic.Bool
+	queue   *queue.Manager
 }
 
 func (g *gauges) Describe(ch chan<- *prometheus.Desc) {
 	ch <- runningPRs
 	ch <- runningTRs
 	ch <- podLatency
+	ch <- queueDepth
+}
+
+// queueDepths reports how many runs each limit holds back.
+func (g *gauges) queueDepths(ch chan<- prometheus.Metric) {
+	if g.queue == nil {
+		return
+	}
+	depth := map[[2]string]int{}
+	for _, w := range g.queue.Waiting() {
+		depth[[2]string{w.Kind, w.Limit}]++
+	}
+	for k, n := range depth {
+		ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
 }
 
 func (g *gauges) Collect(ch chan<- prometheus.Metric) {
@@ -123,6 +149,7 @@ func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(runningTRs, prometheus.GaugeValue, float64(n))
 	}
 	g.podLatencies(ctx, ch)
+	g.queueDepths(ch)
 }
 
 // podLatencies reports, for each unfinished pod of a TaskRun, how long it

@@ -73,7 +73,7 @@ func (r *Reconciler) cancelForLimit(ctx context.Context, c *queue.Run, pr *v1.Pi
 // released tells the queue that a PipelineRun ended or is gone (pr nil),
 // so that the runs waiting behind it look again.
 func (r *Reconciler) released(ctx context.Context, key types.NamespacedName, pr *v1.PipelineRun) error {
-	if r.queue == nil || !r.queue.Admitted(queue.KindPipelineRun, key) {
+	if r.queue == nil || !r.queue.Tracks(queue.KindPipelineRun, key) {
 		return nil
 	}
 	cfg, err := cluster.Load(ctx, r.client, r.namespace)

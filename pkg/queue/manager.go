@@ -21,11 +21,58 @@ type Manager struct {
 	mu       sync.Mutex
 	admitted map[string]bool // kind + "/" + key
 	wake     map[string]func(types.NamespacedName)
+	// waiting are the runs held back, by kind + "/" + key, for metrics.
+	waiting map[string]Waiting
+	// onStart, when set, learns how long a held-back run waited.
+	onStart func(w Waiting, waited time.Duration)
+	now     func() time.Time
+}
+
+// Waiting is a run held back by a limit.
+type Waiting struct {
+	Kind, Limit string
+	Created     time.Time
 }
 
 // NewManager returns an empty Manager.
 func NewManager() *Manager {
-	return &Manager{admitted: map[string]bool{}, wake: map[string]func(types.NamespacedName){}}
+	return &Manager{admitted: map[string]bool{}, wake: map[string]func(types.NamespacedName){},
+		waiting: map[string]Waiting{}, now: time.Now}
+}
+
+// OnStart sets a function told, when a run that was held back starts, how
+// long it waited since its creation (metrics). Call it before the
+// manager starts.
+func (m *Manager) OnStart(f func(w Waiting, waited time.Duration)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.onStart = f
+}
+
+// Waiting returns the runs held back now.
+func (m *Manager) Waiting() []Waiting {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Waiting, 0, len(m.waiting))
+	for _, w := range m.waiting {
+		out = append(out, w)
+	}
+	return out
+}
+
+// note records the verdict for the metrics.
+func (m *Manager) note(r *Run, v Verdict) {
+	k := r.Kind + "/" + r.Key()
+	w, was := m.waiting[k]
+	switch {
+	case !v.Start && !v.Reject:
+		m.waiting[k] = Waiting{Kind: r.Kind, Limit: v.Limit, Created: r.Created}
+	case was:
+		delete(m.waiting, k)
+		if v.Start && m.onStart != nil {
+			m.onStart(w, m.now().Sub(r.Created))
+		}
+	}
 }
 
 // RecheckInterval is how often a waiting run looks at its queue again
@@ -51,6 +98,7 @@ func (m *Manager) Admit(r *Run, limits []Limit, list Lister) (Verdict, error) {
 	if v.Start {
 		m.admitted[r.Kind+"/"+r.Key()] = true
 	}
+	m.note(r, v)
 	return v, nil
 }
 
@@ -63,6 +111,7 @@ func (m *Manager) Done(kind string, key types.NamespacedName, r *Run, limits []L
 	m.mu.Lock()
 	_, was := m.admitted[kind+"/"+key.String()]
 	delete(m.admitted, kind+"/"+key.String())
+	delete(m.waiting, kind+"/"+key.String())
 	var heads []*Run
 	if len(limits) > 0 && was {
 		peers, err := list()
@@ -82,12 +131,14 @@ func (m *Manager) Done(kind string, key types.NamespacedName, r *Run, limits []L
 	return nil
 }
 
-// Admitted reports whether this Manager let the run start and has not
-// been told it is done: only such a run's end can wake others.
-func (m *Manager) Admitted(kind string, key types.NamespacedName) bool {
+// Tracks reports whether this Manager let the run start or holds it
+// back, and has not been told it is done: only then does Done matter.
+func (m *Manager) Tracks(kind string, key types.NamespacedName) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.admitted[kind+"/"+key.String()]
+	k := kind + "/" + key.String()
+	_, waiting := m.waiting[k]
+	return m.admitted[k] || waiting
 }
 
 // headsOf is the waiting runs to look at again: behind r, or behind every

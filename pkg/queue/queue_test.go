@@ -185,3 +185,35 @@ func FuzzParse(f *testing.F) {
 		_ = Decide(r, limits, []*Run{mk(0, started), r}, nil)
 	})
 }
+
+func TestManagerWaitingAndWaitTimes(t *testing.T) {
+	t.Parallel()
+	limits := mustParse(t, "- {name: one, max: 1}")
+	m := NewManager()
+	m.now = func() time.Time { return t0.Add(time.Minute) }
+	var waited []time.Duration
+	m.OnStart(func(w Waiting, d time.Duration) { waited = append(waited, d) })
+	runs := []*Run{mk(0), mk(1), mk(2)}
+	list := func() ([]*Run, error) { return runs, nil }
+	for _, r := range runs {
+		if _, err := m.Admit(r, limits, list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := m.Waiting(); len(w) != 2 || w[0].Limit != "one" {
+		t.Fatalf("Waiting() = %+v, want r01 and r02 under one", w)
+	}
+	runs[0].Done = true
+	_ = m.Done(KindPipelineRun, nn(runs[0]), runs[0], limits, list)
+	if v, _ := m.Admit(runs[1], limits, list); !v.Start {
+		t.Fatalf("r01 did not start: %s", v.Message)
+	}
+	// r02 is deleted while it waits.
+	_ = m.Done(KindPipelineRun, nn(runs[2]), nil, limits, list)
+	if diff := cmp.Diff([]time.Duration{59 * time.Second}, waited); diff != "" {
+		t.Errorf("wait times (-want +got):\n%s", diff)
+	}
+	if w := m.Waiting(); len(w) != 0 || m.Tracks(KindPipelineRun, nn(runs[2])) {
+		t.Errorf("Waiting() = %+v after the waiting runs started or went", w)
+	}
+}

@@ -68,7 +68,7 @@ func (r *Reconciler) cancelForLimit(ctx context.Context, c *queue.Run, tr *v1.Ta
 
 // released tells the queue that a TaskRun ended or is gone (tr nil).
 func (r *Reconciler) released(ctx context.Context, key types.NamespacedName, tr *v1.TaskRun) error {
-	if r.queue == nil || !r.queue.Admitted(queue.KindTaskRun, key) {
+	if r.queue == nil || !r.queue.Tracks(queue.KindTaskRun, key) {
 		return nil
 	}
 	cfg, err := cluster.Load(ctx, r.client, r.namespace)

@@ -68,6 +68,10 @@ spec:
 		return
 	}
 	t.Logf("at most %d running; a waiting run said: %s", maxRunning, queued)
+	metrics := e.scrapeLeader()
+	if !strings.Contains(metrics, `slipway_queue_wait_seconds_count{kind="PipelineRun",limit="three"}`) {
+		t.Errorf("the leader's metrics have no queue wait times for limit three")
+	}
 	if maxRunning > 3 {
 		t.Errorf("%d PipelineRuns ran at once, over the limit of 3", maxRunning)
 	}
