@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/slipway-ci/slipway/pkg/queue"
+	"github.com/slipway-ci/slipway/pkg/queue/wake"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 )
 
@@ -82,7 +83,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		b = b.WatchesRawSource(o.Remote.Source("PipelineRun", func() client.Object { return &v1.PipelineRun{} }))
 	}
 	if o.Queue != nil {
-		b = b.WatchesRawSource(o.Queue.Source(queue.KindPipelineRun, func() client.Object { return &v1.PipelineRun{} }))
+		b = b.WatchesRawSource(wake.Source(o.Queue, queue.KindPipelineRun, func() client.Object { return &v1.PipelineRun{} }))
 	}
 	err := b.Complete(r)
 	if err != nil {

@@ -5,10 +5,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/source"
 )
 
 // Manager serialises the decisions of all reconcile workers and remembers
@@ -185,18 +181,11 @@ func applies(r *Run, limits []Limit) bool {
 	return false
 }
 
-// Source returns a controller source that enqueues the waiting runs of
-// kind that Done wakes; newObj makes an empty object of the kind. Call it
-// once per kind, before the manager starts.
-func (m *Manager) Source(kind string, newObj func() client.Object) source.Source {
-	ch := make(chan event.GenericEvent, 1024)
+// SetWaker sets how the waiting runs of kind that Done wakes are
+// enqueued (package queue/wake turns it into a controller source). Call
+// it before the manager starts.
+func (m *Manager) SetWaker(kind string, wake func(types.NamespacedName)) {
 	m.mu.Lock()
-	m.wake[kind] = func(nn types.NamespacedName) {
-		obj := newObj()
-		obj.SetNamespace(nn.Namespace)
-		obj.SetName(nn.Name)
-		ch <- event.GenericEvent{Object: obj}
-	}
-	m.mu.Unlock()
-	return source.Channel(ch, &handler.EnqueueRequestForObject{})
+	defer m.mu.Unlock()
+	m.wake[kind] = wake
 }

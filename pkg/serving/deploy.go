@@ -50,10 +50,14 @@ func (d *Deployer) Deploy(ctx context.Context, o Options) (Result, error) {
 	if err := o.Validate(); err != nil {
 		return Result{}, fmt.Errorf("invalid options: %w", err)
 	}
-	rev, _ := o.RevisionName()
 	// A conflict means someone wrote the Service between our read and write:
 	// read again and recompute.
-	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error { return d.apply(ctx, o) }); err != nil {
+	var rev string
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() (err error) {
+		rev, err = d.apply(ctx, o)
+		return err
+	})
+	if err != nil {
 		return Result{}, err
 	}
 	tag := ""
@@ -63,17 +67,22 @@ func (d *Deployer) Deploy(ctx context.Context, o Options) (Result, error) {
 	return d.wait(ctx, o, rev, tag)
 }
 
-// apply writes the desired Service, skipping the write when nothing changes.
-func (d *Deployer) apply(ctx context.Context, o Options) error {
+// apply writes the desired Service, skipping the write when nothing
+// changes, and returns the Revision it rolls out.
+func (d *Deployer) apply(ctx context.Context, o Options) (string, error) {
 	existing, err := d.client.Get(ctx, o.Namespace, o.Service)
 	if errors.Is(err, ErrNotFound) {
 		existing = nil
 	} else if err != nil {
-		return fmt.Errorf("reading service %q: %w", o.Service, err)
+		return "", fmt.Errorf("reading service %q: %w", o.Service, err)
+	}
+	rev, _, err := revisionFor(existing, o)
+	if err != nil {
+		return "", err
 	}
 	svc, changed, err := Desired(existing, o)
 	if err != nil {
-		return fmt.Errorf("building service %q: %w", o.Service, err)
+		return "", fmt.Errorf("building service %q: %w", o.Service, err)
 	}
 	switch {
 	case existing == nil:
@@ -82,9 +91,9 @@ func (d *Deployer) apply(ctx context.Context, o Options) error {
 		_, err = d.client.Update(ctx, svc)
 	}
 	if err != nil {
-		return fmt.Errorf("writing service %q: %w", o.Service, err) // keeps IsConflict working
+		return "", fmt.Errorf("writing service %q: %w", o.Service, err) // keeps IsConflict working
 	}
-	return nil
+	return rev, nil
 }
 
 // wait polls the Service until Check says it is done or failed.

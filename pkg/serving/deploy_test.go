@@ -90,17 +90,17 @@ func TestDeploy(t *testing.T) {
 		wantWrites int
 	}{
 		{name: "first", opts: opts(func(o *Options) { o.Commit = "aaaaaaa1" }),
-			want: Result{URL: "http://hello.ns.example", Revision: "hello-aaaaaaa"}, wantWrites: 1},
+			want: Result{URL: "http://hello.ns.example", Revision: "hello-aaaaaaa-01234"}, wantWrites: 1},
 		{name: "re-run writes nothing", opts: opts(func(o *Options) { o.Commit = "aaaaaaa1" }),
-			want: Result{URL: "http://hello.ns.example", Revision: "hello-aaaaaaa"}, wantWrites: 1},
+			want: Result{URL: "http://hello.ns.example", Revision: "hello-aaaaaaa-01234"}, wantWrites: 1},
 		{name: "canary", opts: opts(func(o *Options) { o.Commit, o.Mode, o.CanaryPercent = "bbbbbbb2", ModeCanary, 20 }),
-			want:       Result{URL: "http://hello.ns.example", Revision: "hello-bbbbbbb", TagURL: "http://canary-hello.ns.example"},
+			want:       Result{URL: "http://hello.ns.example", Revision: "hello-bbbbbbb-01234", TagURL: "http://canary-hello.ns.example"},
 			wantWrites: 2},
 		{name: "canary re-run", opts: opts(func(o *Options) { o.Commit, o.Mode, o.CanaryPercent = "bbbbbbb2", ModeCanary, 20 }),
-			want:       Result{URL: "http://hello.ns.example", Revision: "hello-bbbbbbb", TagURL: "http://canary-hello.ns.example"},
+			want:       Result{URL: "http://hello.ns.example", Revision: "hello-bbbbbbb-01234", TagURL: "http://canary-hello.ns.example"},
 			wantWrites: 2},
 		{name: "promote", opts: opts(func(o *Options) { o.Commit, o.Mode = "bbbbbbb2", ModePromote }),
-			want: Result{URL: "http://hello.ns.example", Revision: "hello-bbbbbbb"}, wantWrites: 3},
+			want: Result{URL: "http://hello.ns.example", Revision: "hello-bbbbbbb-01234"}, wantWrites: 3},
 	}
 	for _, s := range steps { // sequential: each step builds on the last
 		got, err := d.Deploy(ctx, s.opts)
@@ -115,7 +115,7 @@ func TestDeploy(t *testing.T) {
 		}
 	}
 	traffic, _, _ := unstructured.NestedSlice(f.svc.Object, "spec", "traffic")
-	want := []interface{}{map[string]interface{}{"percent": int64(100), "latestRevision": false, "revisionName": "hello-bbbbbbb"}}
+	want := []interface{}{map[string]interface{}{"percent": int64(100), "latestRevision": false, "revisionName": "hello-bbbbbbb-01234"}}
 	if diff := cmp.Diff(want, traffic); diff != "" {
 		t.Errorf("promoted traffic (-want +got):\n%s", diff)
 	}
@@ -125,9 +125,9 @@ func TestDeployFailures(t *testing.T) {
 	t.Parallel()
 	t.Run("revision fails", func(t *testing.T) {
 		t.Parallel()
-		f := &fakeKnative{failRev: "hello-abcdef1"}
+		f := &fakeKnative{failRev: "hello-abcdef1-01234"}
 		_, err := NewDeployer(f, WithPollInterval(time.Millisecond)).Deploy(context.Background(), opts(nil))
-		if err == nil || !strings.Contains(err.Error(), `Revision "hello-abcdef1" failed with message: boom.`) {
+		if err == nil || !strings.Contains(err.Error(), `Revision "hello-abcdef1-01234" failed with message: boom.`) {
 			t.Fatalf("Deploy() = %v", err)
 		}
 	})

@@ -25,8 +25,14 @@ const (
 // DefaultTag is the traffic tag of a canary when Options.Tag is empty.
 const DefaultTag = "canary"
 
-// shortSHALen is how many characters of a commit SHA name a Revision.
-const shortSHALen = 7
+// shortSHALen is how many characters of a commit SHA name a Revision, and
+// shortDigestLen how many of the image digest follow them: a rebuild of a
+// commit that yields another image gets a Revision of its own (Knative
+// refuses a changed template under an existing Revision name).
+const (
+	shortSHALen    = 7
+	shortDigestLen = 5
+)
 
 var digestRef = regexp.MustCompile(`^[^@\s]+@sha256:[0-9a-f]{64}$`)
 
@@ -36,7 +42,8 @@ type Options struct {
 	Service, Namespace string
 	// Image must be a digest reference (repo@sha256:...).
 	Image string
-	// Commit names the Revision <service>-<first 7 characters>, unless
+	// Commit names the Revision <service>-<commit 7>-<digest 5> (the first
+	// 7 characters of the commit, the first 5 of the image digest), unless
 	// RevisionSuffix is set, which names it <service>-<suffix>.
 	Commit, RevisionSuffix string
 	// Mode is the traffic mode (default ModeLatest).
@@ -95,7 +102,8 @@ func (o *Options) validateTraffic() error {
 }
 
 // RevisionName is the BYO Revision name: <service>-<suffix>, the suffix
-// being RevisionSuffix or the commit's first 7 characters, lower-cased.
+// being RevisionSuffix, or the commit's first 7 characters and the image
+// digest's first 5, lower-cased.
 func (o *Options) RevisionName() (string, error) {
 	suffix := strings.ToLower(o.RevisionSuffix)
 	if suffix == "" {
@@ -107,6 +115,9 @@ func (o *Options) RevisionName() (string, error) {
 			c = c[:shortSHALen]
 		}
 		suffix = c
+		if _, digest, ok := strings.Cut(o.Image, "@sha256:"); ok && len(digest) >= shortDigestLen {
+			suffix += "-" + digest[:shortDigestLen]
+		}
 	}
 	n := o.Service + "-" + suffix
 	if errs := validation.IsDNS1035Label(n); len(errs) > 0 {

@@ -16,7 +16,7 @@ var GVR = schema.GroupVersionResource{Group: "serving.knative.dev", Version: "v1
 // changed is false when existing already says exactly that, so a re-run
 // writes nothing and Knative creates no new generation.
 func Desired(existing *unstructured.Unstructured, o Options) (svc *unstructured.Unstructured, changed bool, err error) {
-	rev, err := o.RevisionName()
+	rev, keep, err := revisionFor(existing, o)
 	if err != nil {
 		return nil, false, err
 	}
@@ -29,7 +29,7 @@ func Desired(existing *unstructured.Unstructured, o Options) (svc *unstructured.
 	} else {
 		svc = existing.DeepCopy()
 	}
-	if !keepTemplate(existing, rev, o) {
+	if !keep {
 		if err := setTemplate(svc, rev, o); err != nil {
 			return nil, false, err
 		}
@@ -47,15 +47,27 @@ func Desired(existing *unstructured.Unstructured, o Options) (svc *unstructured.
 	return svc, !equality.Semantic.DeepEqual(existing.Object["spec"], svc.Object["spec"]), nil
 }
 
-// keepTemplate is true when promoting a Revision that the template already
-// names: a rebuild of the same commit may have another digest, and Knative
-// refuses a changed template under an existing Revision name.
-func keepTemplate(existing *unstructured.Unstructured, rev string, o Options) bool {
-	if existing == nil || o.Mode != ModePromote {
-		return false
+// revisionFor is the Revision to roll out: RevisionName, except when
+// promoting a commit whose Revision the template already names (keep): a
+// rebuild of the commit may have another digest, and promote sends all
+// traffic to what the canary ran.
+func revisionFor(existing *unstructured.Unstructured, o Options) (rev string, keep bool, err error) {
+	rev, err = o.RevisionName()
+	if err != nil || existing == nil || o.Mode != ModePromote {
+		return rev, false, err
 	}
 	name, _, _ := unstructured.NestedString(existing.Object, "spec", "template", "metadata", "name")
-	return name == rev
+	if name == rev || o.RevisionSuffix == "" && sameCommit(name, rev) {
+		return name, true, nil
+	}
+	return rev, false, nil
+}
+
+// sameCommit: two default Revision names of one service and commit, which
+// differ only in their digest part.
+func sameCommit(a, b string) bool {
+	cut := func(s string) string { return s[:max(0, len(s)-shortDigestLen-1)] }
+	return len(a) == len(b) && cut(a) == cut(b)
 }
 
 // setTemplate names the Revision and pins the first container's image,

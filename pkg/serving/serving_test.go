@@ -59,8 +59,8 @@ func TestValidate(t *testing.T) {
 func TestRevisionName(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, commit, suffix, want string }{
-		{name: "sha", commit: "ABCDEF1234567", want: "hello-abcdef1"},
-		{name: "short sha", commit: "abc", want: "hello-abc"},
+		{name: "sha and digest", commit: "ABCDEF1234567", want: "hello-abcdef1-01234"},
+		{name: "short sha", commit: "abc", want: "hello-abc-01234"},
 		{name: "suffix wins", commit: "abcdef1", suffix: "v2", want: "hello-v2"},
 	}
 	for _, tc := range tests {
@@ -174,7 +174,7 @@ func TestDesired(t *testing.T) {
 	}
 	want := map[string]interface{}{
 		"template": map[string]interface{}{
-			"metadata": map[string]interface{}{"name": "hello-abcdef1"},
+			"metadata": map[string]interface{}{"name": "hello-abcdef1-01234"},
 			"spec":     map[string]interface{}{"containers": []interface{}{map[string]interface{}{"image": image}}},
 		},
 		"traffic": []interface{}{map[string]interface{}{"percent": int64(100), "latestRevision": true}},
@@ -198,7 +198,7 @@ func TestDesired(t *testing.T) {
 	if err != nil || !changed {
 		t.Fatalf("new commit: changed = %v, err = %v", changed, err)
 	}
-	if n, _, _ := unstructured.NestedString(next.Object, "spec", "template", "metadata", "name"); n != "hello-fedcba9" {
+	if n, _, _ := unstructured.NestedString(next.Object, "spec", "template", "metadata", "name"); n != "hello-fedcba9-01234" {
 		t.Errorf("revision = %q", n)
 	}
 	if v, _, _ := unstructured.NestedInt64(next.Object, "spec", "template", "spec", "timeoutSeconds"); v != 300 {
@@ -315,5 +315,35 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check() (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestRevisionForRebuilds: a rebuild of a commit with another digest gets
+// a Revision of its own (Knative refuses a changed template under an
+// existing name), except under promote, which keeps the canary's.
+func TestRevisionForRebuilds(t *testing.T) {
+	t.Parallel()
+	first, _, err := Desired(nil, opts(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := strings.Replace(image, "0123", "9999", 1)
+	for _, tc := range []struct {
+		mode     Mode
+		want     string
+		wantKeep bool
+	}{
+		{mode: ModeLatest, want: "hello-abcdef1-99994"},
+		{mode: ModeCanary, want: "hello-abcdef1-99994"},
+		{mode: ModePromote, want: "hello-abcdef1-01234", wantKeep: true},
+	} {
+		o := opts(func(o *Options) { o.Mode, o.Image, o.CanaryPercent = tc.mode, rebuilt, 10 })
+		if err := o.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		rev, keep, err := revisionFor(first, o)
+		if err != nil || rev != tc.want || keep != tc.wantKeep {
+			t.Errorf("%s: revisionFor = %q, keep %v, %v; want %q, %v", tc.mode, rev, keep, err, tc.want, tc.wantKeep)
+		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slipway-ci/slipway/pkg/image"
 	"github.com/slipway-ci/slipway/pkg/queue"
+	"github.com/slipway-ci/slipway/pkg/queue/wake"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -82,7 +83,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		b = b.WatchesRawSource(opts.Remote.Source("TaskRun", func() client.Object { return &v1.TaskRun{} }))
 	}
 	if opts.Queue != nil {
-		b = b.WatchesRawSource(opts.Queue.Source(queue.KindTaskRun, func() client.Object { return &v1.TaskRun{} }))
+		b = b.WatchesRawSource(wake.Source(opts.Queue, queue.KindTaskRun, func() client.Object { return &v1.TaskRun{} }))
 	}
 	err := b.Complete(r)
 	if err != nil {

@@ -43,11 +43,9 @@ func TestSourceToURLCanaryAndPromote(t *testing.T) {
 		image:   podRegistry(t) + "/e2e/" + e.ns,
 		service: "hello",
 	}
-	v1Rev, v2Rev := s.service+"-"+app.V1[:7], s.service+"-"+app.V2[:7]
-
 	pr := s.run("v1", "latest")
 	url := pipelineResult(pr, "URL")
-	wantResult(t, pr, "REVISION", v1Rev)
+	v1Rev := wantRevision(t, pr, s.service, app.V1)
 	e.wantCLILogs(pr.Name, "[fetch:clone] ", "[build:build-and-push] ", "[deploy:deploy] ", "URL = "+url)
 	if got := e.fetchURL(url); got != gitserver.SamplePage("v1") {
 		t.Fatalf("v1: %s serves %q, want the v1 page", url, got)
@@ -62,7 +60,7 @@ func TestSourceToURLCanaryAndPromote(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr = s.run("canary", "canary")
-	wantResult(t, pr, "REVISION", v2Rev)
+	v2Rev := wantRevision(t, pr, s.service, app.V2)
 	tag := pipelineResult(pr, "TAG_URL")
 	if got := e.fetchURL(tag); got != gitserver.SamplePage("v2") {
 		t.Fatalf("canary: tag URL %q serves %q, want the v2 page", tag, got)
@@ -72,6 +70,8 @@ func TestSourceToURLCanaryAndPromote(t *testing.T) {
 		t.Errorf("canary: of 60 requests to %s, %d served v1 and %d v2; want both, v2 about 20%%", url, v1, v2)
 	}
 
+	// Promote rebuilds the commit (perhaps into another digest) and sends
+	// all traffic to the Revision the canary ran.
 	pr = s.run("promote", "promote")
 	wantResult(t, pr, "REVISION", v2Rev)
 	s.wantTraffic(map[string]int64{v2Rev: 100}, nil)
@@ -138,6 +138,18 @@ func wantResult(t *testing.T, pr *pipelinev1.PipelineRun, name, want string) {
 	if got := pipelineResult(pr, name); got != want {
 		t.Errorf("PipelineRun %s: result %s = %q, want %q", pr.Name, name, got, want)
 	}
+}
+
+// wantRevision checks that the run's REVISION is <service>-<commit 7>-<5
+// of the image digest> and returns it.
+func wantRevision(t *testing.T, pr *pipelinev1.PipelineRun, service, commit string) string {
+	t.Helper()
+	rev := pipelineResult(pr, "REVISION")
+	_, digest, _ := strings.Cut(pipelineResult(pr, "IMAGE"), "@sha256:")
+	if len(digest) < 5 || rev != service+"-"+commit[:7]+"-"+digest[:5] {
+		t.Errorf("REVISION = %q, want %s-%s-<5 of the digest %q>", rev, service, commit[:7], digest)
+	}
+	return rev
 }
 
 // wantTraffic checks the Knative Service's status.traffic: percent and tag
