@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	approvalctl "github.com/slipway-ci/slipway/pkg/approval/controller"
 	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/events"
@@ -82,6 +83,9 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	err = pipeline.Setup(mgr, pipeline.Options{Namespace: o.Namespace, Workers: o.Workers, Recorder: sink, Remote: remote, Queue: runQueue})
 	if err != nil {
+		return err
+	}
+	if err := approvalctl.Setup(mgr, approvalctl.Options{Recorder: sink}); err != nil {
 		return err
 	}
 	if err := setupObservers(mgr, o, kube, sink, runQueue); err != nil {

@@ -29,6 +29,8 @@ var crds = []crd{
 	{file: "crd-pipelineruns.yaml", versions: map[string]any{"v1": &v1.PipelineRun{}, "v1beta1": &v1beta1.PipelineRun{}},
 		open: []string{"status.pipelineSpec", "spec.pipelineSpec.tasks[].taskSpec", "spec.pipelineSpec.finally[].taskSpec"}},
 	{file: "crd-stepactions.yaml", versions: map[string]any{"v1beta1": &v1beta1.StepAction{}, "v1alpha1": &v1alpha1.StepAction{}}},
+	// One version, stored as written: no conversion.
+	{file: "crd-customruns.yaml", versions: map[string]any{"v1beta1": &v1beta1.CustomRun{}}},
 }
 
 const header = `# Generated in part by hack/crdgen: the openAPIV3Schema of each version

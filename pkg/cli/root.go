@@ -123,6 +123,6 @@ func (e *env) root() *cobra.Command {
 	root.SetOut(e.Out)
 	root.SetErr(e.ErrOut)
 	e.flags.AddFlags(root.PersistentFlags())
-	root.AddCommand(e.startCmd(), e.runCmd(), e.logsCmd(), e.describeCmd(), e.listCmd(), e.cancelCmd(), e.rerunCmd())
+	root.AddCommand(e.startCmd(), e.runCmd(), e.logsCmd(), e.describeCmd(), e.listCmd(), e.cancelCmd(), e.rerunCmd(), e.approveCmd())
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -61,41 +62,43 @@ func (r *Reconciler) createPVCs(ctx context.Context, pr *v1.PipelineRun, needed 
 func (r *Reconciler) createTaskRuns(ctx context.Context, pr *v1.PipelineRun, pipelineName string, claims map[string]string, launches []state.Launch) error {
 	return r.forEach(len(launches), func(i int) error {
 		l := launches[i]
-		tr, err := resources.MakeTaskRun(pr, l.Task, resources.TaskRunOptions{
+		child, err := makeChild(pr, l.Task, resources.TaskRunOptions{
 			Name: l.Name, PipelineName: pipelineName, Finally: l.Finally, Timeout: l.Timeout, ClaimNames: claims,
 		})
 		if err != nil {
-			return fmt.Errorf("making TaskRun %s: %w", l.Name, err)
+			return fmt.Errorf("making the child %s: %w", l.Name, err)
 		}
 		key := pr.Namespace + "/" + l.Name
 		if r.recentlyCreated(key) {
 			return nil // the cache has not caught up with our own create yet
 		}
-		err = r.client.Create(ctx, tr)
+		err = r.client.Create(ctx, child)
 		if err == nil {
 			r.created.Store(key, time.Now())
 		}
 		if apierrors.IsAlreadyExists(err) {
-			return r.checkOwned(ctx, pr, l.Name)
+			return r.checkOwned(ctx, pr, child)
 		}
 		if err != nil {
-			return fmt.Errorf("creating TaskRun %s: %w", l.Name, err)
+			return fmt.Errorf("creating %s %s: %w", child.GetObjectKind().GroupVersionKind().Kind, l.Name, err)
 		}
 		return nil
 	})
 }
 
-func (r *Reconciler) checkOwned(ctx context.Context, pr *v1.PipelineRun, name string) error {
-	existing := &v1.TaskRun{}
-	err := r.client.Get(ctx, types.NamespacedName{Namespace: pr.Namespace, Name: name}, existing)
+// checkOwned reads back a child that already exists (obj is of its kind)
+// and fails unless pr controls it.
+func (r *Reconciler) checkOwned(ctx context.Context, pr *v1.PipelineRun, obj client.Object) error {
+	kind, name := obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName()
+	err := r.client.Get(ctx, types.NamespacedName{Namespace: pr.Namespace, Name: name}, obj)
 	if apierrors.IsNotFound(err) {
 		return nil // created a moment ago, not in the cache yet
 	}
 	if err != nil {
-		return fmt.Errorf("reading back TaskRun %s: %w", name, err)
+		return fmt.Errorf("reading back %s %s: %w", kind, name, err)
 	}
-	if c := metav1.GetControllerOf(existing); c == nil || c.UID != pr.UID {
-		return fmt.Errorf("TaskRun %s/%s already exists and is not controlled by this PipelineRun", pr.Namespace, name)
+	if c := metav1.GetControllerOf(obj); c == nil || c.UID != pr.UID {
+		return fmt.Errorf("%s %s/%s already exists and is not controlled by this PipelineRun", kind, pr.Namespace, name)
 	}
 	return nil
 }
@@ -116,13 +119,19 @@ func (r *Reconciler) recentlyCreated(key string) bool {
 	return true
 }
 
-// cancelTaskRuns sets spec.status TaskRunCancelled on the given TaskRuns.
-func (r *Reconciler) cancelTaskRuns(ctx context.Context, pr *v1.PipelineRun, cancels []state.Cancel) error {
+// cancelTaskRuns sets spec.status TaskRunCancelled on the given TaskRuns,
+// and RunCancelled on those that are CustomRuns (custom).
+func (r *Reconciler) cancelTaskRuns(ctx context.Context, pr *v1.PipelineRun, cancels []state.Cancel, custom map[string]bool) error {
 	return r.forEach(len(cancels), func(i int) error {
 		c := cancels[i]
-		patch := fmt.Sprintf(`{"spec":{"status":%q,"statusMessage":%q}}`, v1.TaskRunSpecStatusCancelled, c.Message)
-		tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: c.Name}}
-		err := r.client.Patch(ctx, tr, client.RawPatch(types.MergePatchType, []byte(patch)))
+		var obj client.Object = &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: c.Name}}
+		status := string(v1.TaskRunSpecStatusCancelled)
+		if custom[c.Name] {
+			obj = &v1beta1.CustomRun{ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: c.Name}}
+			status = string(v1beta1.CustomRunSpecStatusCancelled)
+		}
+		patch := fmt.Sprintf(`{"spec":{"status":%q,"statusMessage":%q}}`, status, c.Message)
+		err := r.client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(patch)))
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("cancelling TaskRun %s: %w", c.Name, err)
 		}

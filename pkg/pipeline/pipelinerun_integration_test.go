@@ -12,6 +12,7 @@ import (
 	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -84,6 +85,9 @@ func newEnv() (*env, error) {
 	if err := v1.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
+	if err := v1beta1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
 		return nil, err
@@ -105,7 +109,7 @@ func newEnv() (*env, error) {
 func crdFiles() []string {
 	dir := filepath.Join(repoRoot(), "config")
 	var out []string
-	for _, n := range []string{"crd-tasks.yaml", "crd-taskruns.yaml", "crd-pipelines.yaml", "crd-pipelineruns.yaml"} {
+	for _, n := range []string{"crd-tasks.yaml", "crd-taskruns.yaml", "crd-pipelines.yaml", "crd-pipelineruns.yaml", "crd-customruns.yaml"} {
 		out = append(out, filepath.Join(dir, n))
 	}
 	return out

@@ -136,14 +136,14 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 		r.fail(pr, v1.PipelineRunReasonInvalidGraph.String(), fmt.Sprintf("PipelineRun %s/%s: %v", pr.Namespace, pr.Name, err))
 		return ctrl.Result{}, nil
 	}
-	trs, err := r.children(ctx, pr)
+	trs, custom, err := r.children(ctx, pr)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	plan := state.Evaluate(state.Input{
 		Run: pr, Spec: spec, PipelineName: name, Graph: g, TaskRuns: trs, Now: r.clock.Now(), Config: cfg,
 	})
-	if err := r.act(ctx, pr, name, plan); err != nil {
+	if err := r.act(ctx, pr, name, plan, custom); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.applyPlan(pr, plan)
@@ -151,7 +151,7 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 }
 
 // act creates and cancels children as the plan says.
-func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName string, plan state.Plan) error {
+func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName string, plan state.Plan, custom map[string]bool) error {
 	claims, err := r.createPVCs(ctx, pr, len(plan.Create) > 0)
 	if err != nil {
 		return err
@@ -159,7 +159,7 @@ func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName s
 	if err := r.createTaskRuns(ctx, pr, pipelineName, claims, plan.Create); err != nil {
 		return err
 	}
-	if err := r.cancelTaskRuns(ctx, pr, plan.Cancel); err != nil {
+	if err := r.cancelTaskRuns(ctx, pr, plan.Cancel, custom); err != nil {
 		return err
 	}
 	if n := len(plan.Create); n > 0 {
@@ -168,13 +168,18 @@ func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName s
 	return nil
 }
 
-// children lists the run's TaskRuns through the cache, keeping only those
-// it controls.
-func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.TaskRun, error) {
-	list := &v1.TaskRunList{}
-	err := r.client.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingLabels{resources.LabelPipelineRun: pr.Name})
+// children lists the run's TaskRuns and CustomRuns through the cache,
+// keeping only those it controls; CustomRuns come as TaskRun views, and
+// custom names them.
+func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.TaskRun, map[string]bool, error) {
+	customs, custom, err := r.customChildren(ctx, pr)
 	if err != nil {
-		return nil, fmt.Errorf("listing TaskRuns: %w", err)
+		return nil, nil, err
+	}
+	list := &v1.TaskRunList{}
+	err = r.client.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingLabels{resources.LabelPipelineRun: pr.Name})
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing TaskRuns: %w", err)
 	}
 	out := make([]*v1.TaskRun, 0, len(list.Items))
 	for i := range list.Items {
@@ -183,7 +188,7 @@ func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.Ta
 			out = append(out, &list.Items[i])
 		}
 	}
-	return out, nil
+	return append(out, customs...), custom, nil
 }
 
 // fail marks the run failed for a reason the user must fix.

@@ -300,7 +300,7 @@ spec:
         kind: Wait
         spec: {duration: 1s}`,
 		reason: "CouldntGetTask",
-		msg:    `pipeline task "wait" is a custom task (embedded apiVersion "example.dev/v1", kind "Wait"): custom tasks are not supported by Slipway yet`,
+		msg:    `pipeline task "wait" is a custom task (embedded apiVersion "example.dev/v1", kind "Wait"): Slipway runs only its own slipway.dev/v1alpha1 Approval custom task`,
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -77,6 +78,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		Named(ControllerName).
 		For(&v1.PipelineRun{}).
 		Owns(&v1.TaskRun{}).
+		Owns(&v1beta1.CustomRun{}).
 		Owns(&corev1.PersistentVolumeClaim{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: o.Workers})
 	if o.Remote != nil {

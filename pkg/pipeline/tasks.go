@@ -9,23 +9,28 @@ import (
 	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
 	"github.com/slipway-ci/slipway/pkg/resolution"
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // checkTasks is the first pass's look at the pipeline's tasks, as Tekton's
-// before the first TaskRun: a custom task is refused with a clear reason
-// (Slipway has no CustomRun controller yet), and every result reference
-// must name a result that the producing Task declares. Only Tasks whose
-// results are referenced are read (from the cache).
+// before the first TaskRun: a custom task other than Slipway's Approval is
+// refused with a clear reason (no controller would ever run its
+// CustomRun), and every result reference must name a result that the
+// producing Task declares. Only Tasks whose results are referenced are
+// read (from the cache); a custom task's results are not declared.
 func (r *Reconciler) checkTasks(ctx context.Context, pr *v1.PipelineRun, spec *v1.PipelineSpec) error {
 	produced := producers(spec)
 	declared := state.Results{}
 	for _, pts := range [][]v1.PipelineTask{spec.Tasks, spec.Finally} {
 		for i := range pts {
 			pt := &pts[i]
+			if pt.TaskRef != nil && resources.IsApproval(pt.TaskRef.APIVersion, string(pt.TaskRef.Kind)) {
+				continue
+			}
 			if kind := customKind(pt); kind != "" {
 				return failure.Userf(v1.PipelineRunReasonCouldntGetTask.String(),
-					"PipelineRun %s/%s: pipeline task %q is a custom task (%s): custom tasks are not supported by Slipway yet",
-					pr.Namespace, pr.Name, pt.Name, kind)
+					"PipelineRun %s/%s: pipeline task %q is a custom task (%s): Slipway runs only its own %s %s custom task",
+					pr.Namespace, pr.Name, pt.Name, kind, resources.ApprovalAPIVersion, resources.ApprovalKind)
 			}
 			if !produced[pt.Name] {
 				continue

@@ -77,6 +77,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	srv.Register(PathDefault, &admission.Webhook{Handler: admission.HandlerFunc(a.Default)})
 	srv.Register(PathValidate, &admission.Webhook{Handler: admission.HandlerFunc(a.Validate)})
 	srv.Register(PathConvert, Converter{})
+	srv.Register(PathApprovals, &admission.Webhook{Handler: admission.HandlerFunc(Approvals{}.Handle)})
 	for _, r := range []manager.Runnable{rot, srv} {
 		if err := mgr.Add(r); err != nil {
 			return fmt.Errorf("setting up the webhook: %w", err)

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"knative.dev/pkg/apis"
 
+	"github.com/slipway-ci/slipway/pkg/resources"
 	"github.com/slipway-ci/slipway/pkg/substitution"
 )
 
@@ -38,6 +39,9 @@ func (e *evaluation) cancel(reason, format string, msg v1.TaskRunSpecStatusMessa
 func childRef(ts *taskState, name string) v1.ChildStatusReference {
 	ref := v1.ChildStatusReference{Name: name, PipelineTaskName: ts.name, DisplayName: ts.pt.DisplayName, WhenExpressions: ts.when}
 	ref.APIVersion, ref.Kind = "tekton.dev/v1", "TaskRun"
+	if resources.IsCustomTask(ts.pt) {
+		ref.APIVersion, ref.Kind = "tekton.dev/v1beta1", "CustomRun"
+	}
 	return ref
 }
 
