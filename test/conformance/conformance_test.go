@@ -380,7 +380,7 @@ spec:
   taskSpec:
     steps: [{name: s, ref: {name: absent}}]
 `},
-	{name: "embedded-custom-task", kind: "PipelineRun", run: "r", status: "False", reason: "CouldntGetTask", message: "custom tasks are not supported", docs: `
+	{name: "embedded-custom-task", kind: "PipelineRun", run: "r", status: "False", reason: "CouldntGetTask", message: "Slipway runs only its own slipway.dev/v1alpha1 Approval custom task", docs: `
 apiVersion: tekton.dev/v1
 kind: PipelineRun
 metadata: {name: r}

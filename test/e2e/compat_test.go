@@ -393,7 +393,10 @@ func TestFeatureFlagsLive(t *testing.T) {
 	ff.Data["enable-api-fields"] = "alpha"
 	ff.Data["enable-param-enum"] = "true"
 	ff.Data["enable-cel-in-whenexpression"] = "true"
+	// Honoured since results past 4 KB (D22) need no sidecar; a key
+	// Slipway does not implement is reported.
 	ff.Data["results-from"] = "sidecar-logs"
+	ff.Data["enable-provenance-in-status"] = "false"
 	if err := e.c.Update(ctx, &ff); err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +472,7 @@ spec:
 			return false, err
 		}
 		for _, ev := range evs.Items {
-			if ev.Regarding.Name == "feature-flags" && ev.Reason == "NotImplemented" && strings.Contains(ev.Note, "results-from") {
+			if ev.Regarding.Name == "feature-flags" && ev.Reason == "NotImplemented" && strings.Contains(ev.Note, "enable-provenance-in-status") {
 				return true, nil
 			}
 		}
