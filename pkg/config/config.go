@@ -42,6 +42,7 @@ const (
 	keyPodUnschedulable      = "pod-unschedulable-timeout"
 	keyLogArchiveRepository  = "log-archive-repository"
 	keyConcurrencyLimits     = "concurrency-limits"
+	keyPrunePolicies         = "prune-policies"
 	// KeyPruneKeepSuccessful and the other pruning keys are also the
 	// names of the run annotations (prefixed slipway.dev/) that override
 	// them for a Pipeline's or a Task's runs.
@@ -81,8 +82,10 @@ type Config struct {
 	MaxResultBytes int
 	// ConcurrencyLimits hold runs back (pkg/queue, D23).
 	ConcurrencyLimits []queue.Limit
-	// Pruning deletes old finished runs (pkg/prune).
-	Pruning Pruning
+	// Pruning deletes old finished runs (pkg/prune): the defaults, and
+	// PrunePolicies over them for the runs they match.
+	Pruning       Pruning
+	PrunePolicies []PrunePolicy
 	// Unimplemented lists the settings of Tekton's ConfigMaps that Slipway
 	// does not honour, in words (reported once, never silently ignored).
 	Unimplemented []string
@@ -121,6 +124,55 @@ func FromConfigMaps(cm *corev1.ConfigMap, t TektonConfigMaps) (*Config, error) {
 	return c, nil
 }
 
+// set reads one key of the ConfigMap into c.
+func (c *Config) set(k, v string) error {
+	var err error
+	switch k {
+	case keyDefaultTimeout:
+		c.DefaultTimeout, err = time.ParseDuration(v)
+		if err == nil && c.DefaultTimeout <= 0 {
+			err = fmt.Errorf("must be positive")
+		}
+	case keyDefaultServiceAccount:
+		c.DefaultServiceAccount = v
+	case keyEntrypointImage:
+		c.EntrypointImage = v
+	case keyEntrypointMode:
+		if v != EntrypointModeNode && v != EntrypointModeInit {
+			err = fmt.Errorf("must be %q or %q", EntrypointModeNode, EntrypointModeInit)
+		}
+		c.EntrypointMode = v
+	case keyEntrypointHostPath:
+		c.EntrypointHostPath = v
+	case keyRegistryMirrors:
+		c.RegistryMirrors, err = parsePairs(v)
+	case keyInsecureRegistries:
+		c.InsecureRegistries = strings.Fields(strings.ReplaceAll(v, ",", " "))
+	case keyPodUnschedulable:
+		c.PodUnschedulableTimeout, err = time.ParseDuration(v)
+		if err == nil && c.PodUnschedulableTimeout < 0 {
+			err = fmt.Errorf("must not be negative")
+		}
+	case keyLogArchiveRepository:
+		c.LogArchiveRepository, err = repository(v)
+	case keyPrunePolicies:
+		c.PrunePolicies, err = parsePrunePolicies(v)
+	case keyConcurrencyLimits:
+		c.ConcurrencyLimits, err = queue.Parse(v)
+	case keyMaxMatrixCombinations:
+		c.MaxMatrixCombinations, err = strconv.Atoi(v)
+		if err == nil && c.MaxMatrixCombinations < 1 {
+			err = fmt.Errorf("must be at least 1")
+		}
+	default:
+		var known bool
+		if known, err = c.Pruning.Set(k, v); !known {
+			err = fmt.Errorf("unknown key")
+		}
+	}
+	return err
+}
+
 // Default returns the configuration used when the ConfigMap is absent.
 func Default() *Config {
 	return &Config{
@@ -145,92 +197,12 @@ func FromConfigMap(cm *corev1.ConfigMap) (*Config, error) {
 	}
 	for k, v := range cm.Data {
 		v = strings.TrimSpace(v)
-		var err error
-		switch k {
-		case keyDefaultTimeout:
-			c.DefaultTimeout, err = time.ParseDuration(v)
-			if err == nil && c.DefaultTimeout <= 0 {
-				err = fmt.Errorf("must be positive")
-			}
-		case keyDefaultServiceAccount:
-			c.DefaultServiceAccount = v
-		case keyEntrypointImage:
-			c.EntrypointImage = v
-		case keyEntrypointMode:
-			if v != EntrypointModeNode && v != EntrypointModeInit {
-				err = fmt.Errorf("must be %q or %q", EntrypointModeNode, EntrypointModeInit)
-			}
-			c.EntrypointMode = v
-		case keyEntrypointHostPath:
-			c.EntrypointHostPath = v
-		case keyRegistryMirrors:
-			c.RegistryMirrors, err = parsePairs(v)
-		case keyInsecureRegistries:
-			c.InsecureRegistries = strings.Fields(strings.ReplaceAll(v, ",", " "))
-		case keyPodUnschedulable:
-			c.PodUnschedulableTimeout, err = time.ParseDuration(v)
-			if err == nil && c.PodUnschedulableTimeout < 0 {
-				err = fmt.Errorf("must not be negative")
-			}
-		case keyLogArchiveRepository:
-			c.LogArchiveRepository, err = repository(v)
-		case keyConcurrencyLimits:
-			c.ConcurrencyLimits, err = queue.Parse(v)
-		case keyMaxMatrixCombinations:
-			c.MaxMatrixCombinations, err = strconv.Atoi(v)
-			if err == nil && c.MaxMatrixCombinations < 1 {
-				err = fmt.Errorf("must be at least 1")
-			}
-		default:
-			var known bool
-			if known, err = c.Pruning.Set(k, v); !known {
-				err = fmt.Errorf("unknown key")
-			}
-		}
+		err := c.set(k, v)
 		if err != nil {
 			return nil, fmt.Errorf("ConfigMap %s key %q (value %q): %w", cm.Name, k, v, err)
 		}
 	}
 	return c, nil
-}
-
-// Pruning says which finished runs of one Pipeline (or Task) in one
-// namespace are kept: the newest KeepSuccessful successful ones, the
-// newest KeepFailed failed ones (nil: all), none older than TTL (0: no
-// limit).
-type Pruning struct {
-	KeepSuccessful *int
-	KeepFailed     *int
-	TTL            time.Duration
-}
-
-// Enabled reports whether p would ever delete a run.
-func (p Pruning) Enabled() bool {
-	return p.KeepSuccessful != nil || p.KeepFailed != nil || p.TTL > 0
-}
-
-// Set reads one pruning key; known is false for a key that is not one.
-func (p *Pruning) Set(k, v string) (known bool, err error) {
-	switch k {
-	case KeyPruneKeepSuccessful, KeyPruneKeepFailed:
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err == nil && n < 0 {
-			err = fmt.Errorf("must not be negative")
-		}
-		if k == KeyPruneKeepSuccessful {
-			p.KeepSuccessful = &n
-		} else {
-			p.KeepFailed = &n
-		}
-		return true, err
-	case KeyPruneTTL:
-		p.TTL, err = time.ParseDuration(strings.TrimSpace(v))
-		if err == nil && p.TTL < 0 {
-			err = fmt.Errorf("must not be negative")
-		}
-		return true, err
-	}
-	return false, nil
 }
 
 // repository checks a registry repository written "host/path".

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,49 @@ func TestConcurrencyLimits(t *testing.T) {
 	if _, err := FromConfigMap(cm(ConfigMapName, map[string]string{"concurrency-limits": "- {name: x, max: 0}"})); err == nil ||
 		!strings.Contains(err.Error(), "concurrency-limits") {
 		t.Errorf("a bad limit: %v, want an error naming the key", err)
+	}
+}
+
+func TestPrunePolicies(t *testing.T) {
+	t.Parallel()
+	c, err := FromConfigMap(cm(ConfigMapName, map[string]string{
+		"prune-keep-successful": "10",
+		"prune-policies": `
+- {name: team-a, namespace: team-a, keepSuccessful: 2, ttl: 24h}
+- {name: nightly, kind: PipelineRun, pipeline: nightly, keepFailed: 1}
+- {name: previews, selector: {matchLabels: {preview: "true"}}, ttl: 1h}
+`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := func(p Pruning) string {
+		n := func(v *int) string {
+			if v == nil {
+				return "all"
+			}
+			return strconv.Itoa(*v)
+		}
+		return n(p.KeepSuccessful) + "/" + n(p.KeepFailed) + "/" + p.TTL.String()
+	}
+	for _, tc := range []struct {
+		kind, ns, name string
+		labels         map[string]string
+		want           string
+	}{
+		{"PipelineRun", "team-a", "build", nil, "2/all/24h0m0s"},
+		{"TaskRun", "team-a", "lint", nil, "2/all/24h0m0s"},
+		{"PipelineRun", "team-b", "nightly", nil, "10/1/0s"},
+		{"TaskRun", "team-b", "nightly", nil, "10/all/0s"},
+		{"PipelineRun", "team-b", "deploy", map[string]string{"preview": "true"}, "10/all/1h0m0s"},
+		{"PipelineRun", "team-b", "deploy", nil, "10/all/0s"},
+	} {
+		if got := show(c.PruningFor(tc.kind, tc.ns, tc.name, tc.labels)); got != tc.want {
+			t.Errorf("PruningFor(%s %s/%s %v) = %s, want %s", tc.kind, tc.ns, tc.name, tc.labels, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"- {keepSuccessful: 1}", "- {name: x, ttl: soon}", "- {name: x, kind: Pod}", "- {name: x, keepFailed: -1}", "- {name: x, keep: 1}"} {
+		if _, err := FromConfigMap(cm(ConfigMapName, map[string]string{"prune-policies": bad})); err == nil {
+			t.Errorf("prune-policies %q was accepted", bad)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -26,10 +27,11 @@ func runOf(o metav1.Object, st *duckv1.Status, completed *metav1.Time) Run {
 	return r
 }
 
-// prune deletes what Select dooms of g, with the policy of slipway-config
-// and the annotations of g's newest run; it comes back when the next kept
-// run reaches the TTL.
-func (p *Pruner) prune(ctx context.Context, g group, object func(string) client.Object) (ctrl.Result, error) {
+// prune deletes what Select dooms of g (the runs of kind of Pipeline or
+// Task name), with the policy of slipway-config (defaults, then the first
+// prune-policies entry that matches) and the annotations of g's newest
+// run; it comes back when the next kept run reaches the TTL.
+func (p *Pruner) prune(ctx context.Context, kind string, key types.NamespacedName, g group, object func(string) client.Object) (ctrl.Result, error) {
 	if g.newest == nil {
 		return ctrl.Result{}, nil
 	}
@@ -37,7 +39,8 @@ func (p *Pruner) prune(ctx context.Context, g group, object func(string) client.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	policy, err := Policy(cfg.Pruning, g.newest.GetAnnotations())
+	base := cfg.PruningFor(kind, key.Namespace, key.Name, g.newest.GetLabels())
+	policy, err := Policy(base, g.newest.GetAnnotations())
 	if err != nil {
 		p.recorder.Eventf(g.newest, nil, corev1.EventTypeWarning, "InvalidPruning", "Prune", "%v", err)
 		return ctrl.Result{}, nil

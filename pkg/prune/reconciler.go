@@ -92,7 +92,7 @@ func (p *Pruner) pipelineRuns(ctx context.Context, req ctrl.Request) (ctrl.Resul
 		pr := &list.Items[i]
 		g.add(pr, runOf(pr, &pr.Status.Status, pr.Status.CompletionTime))
 	}
-	return p.prune(ctx, g, func(name string) client.Object {
+	return p.prune(ctx, "PipelineRun", req.NamespacedName, g, func(name string) client.Object {
 		return &v1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: req.Namespace, Name: name}}
 	})
 }
@@ -110,7 +110,7 @@ func (p *Pruner) taskRuns(ctx context.Context, req ctrl.Request) (ctrl.Result, e
 			g.add(tr, runOf(tr, &tr.Status.Status, tr.Status.CompletionTime))
 		}
 	}
-	return p.prune(ctx, g, func(name string) client.Object {
+	return p.prune(ctx, "TaskRun", req.NamespacedName, g, func(name string) client.Object {
 		return &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Namespace: req.Namespace, Name: name}}
 	})
 }

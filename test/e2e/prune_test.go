@@ -64,3 +64,27 @@ spec: {taskRef: {name: quick}}
 		return slices.Equal(names, []string{"pr-3", "pr-3-only", "pr-4", "pr-4-only", "tr-3"}), nil
 	})
 }
+
+// TestPrunePolicyPerNamespace: a prune-policies entry for this namespace
+// (no annotations on the runs) keeps exactly the newest successful run.
+func TestPrunePolicyPerNamespace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.setConfigKey("prune-policies", fmt.Sprintf("- {name: e2e, namespace: %s, kind: PipelineRun, keepSuccessful: 1}", e.ns))
+	e.apply(`
+metadata: {name: quick}
+spec:
+  tasks: [{name: only, taskSpec: {steps: [{name: ok, image: busybox, script: "true"}]}}]
+`, &pipelinev1.Pipeline{})
+	for i := 1; i <= 3; i++ {
+		e.apply(fmt.Sprintf("metadata: {name: pp-%d}\nspec: {pipelineRef: {name: quick}}\n", i), &pipelinev1.PipelineRun{})
+		e.waitPipelineRunDone(fmt.Sprintf("pp-%d", i), 2*time.Minute)
+	}
+	e.waitFor("the pruning", time.Minute, func(ctx context.Context) (bool, error) {
+		var prs pipelinev1.PipelineRunList
+		if err := e.c.List(ctx, &prs, client.InNamespace(e.ns)); err != nil {
+			return false, err
+		}
+		return len(prs.Items) == 1 && prs.Items[0].Name == "pp-3", nil
+	})
+}

@@ -17,18 +17,22 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// setLimits sets slipway-config's concurrency-limits for the test and
-// removes them after it (a merge patch of that key only).
-func (e *env) setLimits(limits string) {
+// setLimits sets slipway-config's concurrency-limits for the test.
+func (e *env) setLimits(limits string) { e.setConfigKey("concurrency-limits", limits) }
+
+// setConfigKey sets one key of slipway-config for the test and removes it
+// after it (a merge patch of that key only, so tests that set other keys
+// can run beside it).
+func (e *env) setConfigKey(key, value string) {
 	e.t.Helper()
 	patch := func(v any) error {
-		b, _ := json.Marshal(map[string]any{"data": map[string]any{"concurrency-limits": v}})
+		b, _ := json.Marshal(map[string]any{"data": map[string]any{key: v}})
 		cm := &corev1.ConfigMap{}
 		cm.Namespace, cm.Name = "slipway", "slipway-config"
 		return e.c.Patch(context.Background(), cm, client.RawPatch(types.MergePatchType, b))
 	}
-	if err := patch(limits); err != nil {
-		e.t.Fatalf("setting concurrency limits: %v", err)
+	if err := patch(value); err != nil {
+		e.t.Fatalf("setting slipway-config %s: %v", key, err)
 	}
 	e.t.Cleanup(func() { _ = patch(nil) })
 }
