@@ -119,3 +119,32 @@ func TestTerminationMarshal(t *testing.T) {
 		t.Errorf("oversized results: got %+v, want a ResultsTooLarge failure", got)
 	}
 }
+
+// TestMarshalWithinSmallBudgets: a pod of 100 containers gives each 122
+// bytes; what a step reports still fits and parses, times and words going
+// first.
+func TestMarshalWithinSmallBudgets(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 3, 8, 8, 33, 123456789, time.UTC)
+	rl := &ResultsLog{Tag: ResultsTagPrefix + "0123456789abcdef", Lines: 466, Bytes: 1048576, SHA256: "0123456789abcdef"}
+	for _, tc := range []struct {
+		name       string
+		term       Termination
+		wantReason string
+	}{
+		{"completed", Termination{Reason: ReasonCompleted, StartedAt: at, FinishedAt: at}, ReasonCompleted},
+		{"skipped", Termination{Reason: ReasonSkipped, StartedAt: at, FinishedAt: at,
+			Message: `skipped: step "s42" did not run because a step before it failed`}, ReasonSkipped},
+		{"results in the log", Termination{Reason: ReasonCompleted, ExitCode: 0, StartedAt: at, FinishedAt: at, ResultsLog: rl}, ReasonCompleted},
+		{"a long failure", Termination{Reason: ReasonError, ExitCode: 3, Message: strings.Repeat("é", 500)}, ReasonError},
+	} {
+		msg := tc.term.MarshalWithin(122)
+		got, err := ParseTermination(string(msg))
+		if len(msg) > 122 || err != nil || got.Reason != tc.wantReason || got.ExitCode != tc.term.ExitCode {
+			t.Errorf("%s: %d bytes %s (%v), want %s within 122 bytes", tc.name, len(msg), msg, err, tc.wantReason)
+		}
+		if tc.term.ResultsLog != nil && (got.ResultsLog == nil || *got.ResultsLog != *rl) {
+			t.Errorf("%s: results log %+v, want %+v", tc.name, got.ResultsLog, rl)
+		}
+	}
+}

@@ -66,7 +66,7 @@ func TestResultsBlockDecodeFailures(t *testing.T) {
 	full := log.String()
 	lines := strings.SplitAfter(full, "\n")
 	other := *rl
-	other.Tag = ResultsTagPrefix + strings.Repeat("0", 32)
+	other.Tag = ResultsTagPrefix + strings.Repeat("0", 16)
 	cases := []struct {
 		name string
 		rl   ResultsLog

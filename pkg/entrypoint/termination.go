@@ -57,26 +57,49 @@ func (t Termination) MarshalWithin(budget int) []byte {
 		return b
 	}
 	size := len(b)
-	// A pod with many containers gets a small budget each: whole seconds
-	// are what the kubelet reports for a container anyway.
+	// A pod with many containers gives each a small share: the kubelet
+	// records whole seconds anyway, then its own times, then less words.
 	c := t
 	c.StartedAt, c.FinishedAt = t.StartedAt.Truncate(time.Second), t.FinishedAt.Truncate(time.Second)
-	if b, err := json.Marshal(c); err == nil && len(b) <= budget {
+	if b, ok := fit(c, budget); ok {
+		return b
+	}
+	c.StartedAt, c.FinishedAt = time.Time{}, time.Time{}
+	if b, ok := fit(c, budget); ok {
 		return b
 	}
 	small := Termination{
-		Reason:     ReasonResultsTooLarge,
-		ExitCode:   t.ExitCode,
-		StartedAt:  c.StartedAt,
-		FinishedAt: c.FinishedAt,
+		Reason:   ReasonResultsTooLarge,
+		ExitCode: t.ExitCode,
 		Message: fmt.Sprintf("the step's termination message takes %d bytes, over the %d-byte termination message limit",
 			size, budget),
 	}
 	if small.ExitCode == 0 {
 		small.ExitCode = 1
 	}
-	b, _ = json.Marshal(small)
+	b, _ = fit(small, budget)
 	return b
+}
+
+// fit marshals t, cutting its message as much as it takes to fit budget;
+// ok is false if even no message does not fit.
+func fit(t Termination, budget int) ([]byte, bool) {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return nil, false
+	}
+	for len(b) > budget && t.Message != "" {
+		over := len(b) - budget
+		cut := max(0, len([]rune(t.Message))-over-1)
+		t.Message = string([]rune(t.Message)[:cut])
+		if t.Message != "" {
+			t.Message += "…"
+		}
+		if b, err = json.Marshal(t); err != nil {
+			return nil, false
+		}
+	}
+	return b, len(b) <= budget
 }
 
 // ParseTermination reads a termination message written by Marshal.

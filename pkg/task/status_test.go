@@ -235,12 +235,12 @@ func TestStatusLogResults(t *testing.T) {
 
 func TestNeedsLogResults(t *testing.T) {
 	t.Parallel()
-	rl := &entrypoint.ResultsLog{Tag: "t", Lines: 1}
+	rl := &entrypoint.ResultsLog{Tag: entrypoint.ResultsTagPrefix + "t", Lines: 1}
 	inLog := done(0, "Completed", entrypoint.Termination{Reason: entrypoint.ReasonCompleted, StartedAt: t0, ResultsLog: rl})
 	if got := NeedsLogResults(stepPod(corev1.PodRunning, inLog, waiting("PodInitializing", ""))); got != nil {
 		t.Errorf("read before every step ended: %v", got)
 	}
-	if got := NeedsLogResults(stepPod(corev1.PodSucceeded, ok(nil), inLog, ok(nil))); len(got) != 1 || got["step-build"].Tag != "t" {
+	if got := NeedsLogResults(stepPod(corev1.PodSucceeded, ok(nil), inLog, ok(nil))); len(got) != 1 || got["step-build"].Tag != entrypoint.ResultsTagPrefix+"t" {
 		t.Errorf("NeedsLogResults = %v, want step-build", got)
 	}
 }

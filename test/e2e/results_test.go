@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -125,5 +126,37 @@ spec:
 		if v := byName[fmt.Sprintf("r%d", i)]; v != strings.Repeat(string(rune('a'+i)), 1000) {
 			t.Errorf("result r%d = %.20q… (%d bytes), want 1000 × %c", i, v, len(v), 'a'+i)
 		}
+	}
+}
+
+// TestTaskRunHundredSteps: a pod of 100 step containers gives each 122
+// bytes of termination message; every step still reports, the last
+// step's result arrives, and the TaskRun stays far under etcd's limit.
+func TestTaskRunHundredSteps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var steps strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&steps, "    - {name: s%d, image: busybox, script: \"printf v%d > $(results.r.path)\"}\n", i, i)
+	}
+	e.apply(`
+metadata: {name: hundred}
+spec:
+  taskSpec:
+    results: [{name: r}]
+    steps:
+`+steps.String(), &pipelinev1.TaskRun{})
+	got := e.waitTaskRunDone("hundred", 5*time.Minute)
+	wantCondition(t, got.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+	if len(got.Status.Results) != 1 || got.Status.Results[0].Value.StringVal != "v99" {
+		t.Errorf("results = %+v, want r=v99", got.Status.Results)
+	}
+	for _, st := range got.Status.Steps {
+		if st.TerminationReason != "Completed" {
+			t.Errorf("step %s: %s", st.Name, st.TerminationReason)
+		}
+	}
+	if b, _ := json.Marshal(got); len(b) > 512<<10 {
+		t.Errorf("the TaskRun is %d bytes", len(b))
 	}
 }
