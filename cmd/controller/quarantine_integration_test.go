@@ -126,7 +126,7 @@ func TestUndecodableObjectsDoNotBlockOthers(t *testing.T) {
 func readCRDs(t *testing.T) []*apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
 	var out []*apiextensionsv1.CustomResourceDefinition
-	for _, n := range []string{"tasks", "taskruns", "pipelines", "pipelineruns", "stepactions"} {
+	for _, n := range []string{"tasks", "taskruns", "pipelines", "pipelineruns", "stepactions", "customruns"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "config", "crd-"+n+".yaml"))
 		if err != nil {
 			t.Fatal(err)
