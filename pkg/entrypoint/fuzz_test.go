@@ -15,6 +15,7 @@ func FuzzParse(f *testing.F) {
 		{Step: "build", PostFile: "/slipway/run/0/out", Command: []string{"go", "build", "--", "./..."}},
 		{Step: "t", WaitFile: "/w", Results: []string{"a", "b"}, OnError: OnErrorContinue, Script: "#!/bin/sh\necho hi\n"},
 		{CopyTo: "/slipway/bin/entrypoint", WaitAfterCopy: true},
+		{Step: "w", Command: []string{"true"}, When: []When{{Input: "$(steps.a.results.r)", Operator: WhenNotIn, Values: []string{"x", "y"}}}},
 	} {
 		f.Add(strings.Join(o.Args(), "\x00"))
 	}

@@ -57,6 +57,9 @@ type Options struct {
 	// MaxPodTerminationBytes. Zero means MaxTerminationBytes. Results that
 	// do not fit go to the end of the container's log (ResultsLog).
 	TerminationBudget int
+	// When are the step's when expressions; the step is skipped (and the
+	// next one runs) unless all of them hold.
+	When []When
 	// Timeout bounds the step's run time; zero means none.
 	Timeout time.Duration
 	// OnError is OnErrorStopAndFail (default) or OnErrorContinue.
@@ -94,6 +97,7 @@ const (
 	flagTimeout         = "timeout"
 	flagMaxResultBytes  = "max_result_bytes"
 	flagTermBudget      = "termination_budget"
+	flagWhen            = "when"
 	flagStepDir         = "step_metadata_dir"
 	flagStepResults     = "step_results"
 	flagStdout          = "stdout_path"
@@ -131,6 +135,7 @@ func (o Options) Args() []string {
 	if o.TerminationBudget > 0 {
 		add(flagTermBudget, strconv.Itoa(o.TerminationBudget))
 	}
+	add(flagWhen, whenFlag(o.When))
 	add(flagStepDir, o.StepDir)
 	add(flagStepResults, strings.Join(o.StepResults, ","))
 	add(flagStdout, o.Stdout)
@@ -178,6 +183,10 @@ func Parse(args []string) (Options, error) {
 		return nil
 	})
 	fs.IntVar(&o.MaxResultBytes, flagMaxResultBytes, 0, "most bytes of one result")
+	fs.Func(flagWhen, "when expressions, as JSON", func(v string) (err error) {
+		o.When, err = parseWhen(v)
+		return err
+	})
 	fs.IntVar(&o.TerminationBudget, flagTermBudget, 0, "most bytes of the termination message")
 	fs.StringVar(&o.ScriptsDir, flagScriptsDir, ScriptsDir, "scripts directory")
 	fs.StringVar(&o.CopyTo, flagCopyTo, "", "copy this binary to the path and exit")

@@ -15,6 +15,9 @@ type outcome struct {
 	// failure that onError: continue forgives (as in Tekton, timeouts and
 	// start failures always fail the step).
 	continuable bool
+	// whenSkipped: the step's when expressions kept it from running; that
+	// is no failure, the next step runs.
+	whenSkipped bool
 }
 
 // report posts the step's marker, writes the termination message and
@@ -28,6 +31,9 @@ func (r *Runner) report(o Options, stderr io.Writer, out outcome) int {
 		sent = out.term
 	}
 	ok, code := verdict(o.OnError, sent, out.continuable)
+	if out.whenSkipped && sent.Reason == ReasonSkipped {
+		ok, code = true, 0
+	}
 	if o.PostFile != "" {
 		post := o.PostFile
 		if !ok {
@@ -43,7 +49,7 @@ func (r *Runner) report(o Options, stderr io.Writer, out outcome) int {
 	if err := os.WriteFile(o.TerminationPath, msg, 0o644); err != nil {
 		fmt.Fprintf(stderr, "entrypoint: writing termination message: %v\n", err)
 	}
-	if sent.Message != "" && !(out.continuable && sent.Reason == ReasonError) {
+	if sent.Message != "" && !(out.continuable && sent.Reason == ReasonError) && !out.whenSkipped {
 		fmt.Fprintf(stderr, "entrypoint: %s\n", sent.Message)
 	}
 	return code

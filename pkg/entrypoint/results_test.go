@@ -211,3 +211,48 @@ func TestReportParseError(t *testing.T) {
 		t.Errorf("stderr %q", stderr.String())
 	}
 }
+
+// TestRunWhen: a step runs only when its when expressions hold, resolved
+// against earlier steps' results; a skipped one lets the next step run.
+func TestRunWhen(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		when     []When
+		wantRan  bool
+		wantCode int
+	}{
+		{name: "in holds", when: []When{{Input: "$(steps.first.results.r)", Operator: WhenIn, Values: []string{"yes"}}}, wantRan: true},
+		{name: "in does not hold", when: []When{{Input: "$(steps.first.results.r)", Operator: WhenIn, Values: []string{"no"}}}},
+		{name: "notin", when: []When{{Input: "prod", Operator: WhenNotIn, Values: []string{"dev", "qa"}}}, wantRan: true},
+		{name: "all must hold", when: []When{{Input: "a", Operator: WhenIn, Values: []string{"a"}}, {Input: "a", Operator: WhenNotIn, Values: []string{"a"}}}},
+		{name: "a missing result fails the step", when: []When{{Input: "$(steps.first.results.nope)", Operator: WhenIn, Values: []string{"x"}}}, wantCode: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newChain(t)
+			first := c.step(0, "first")
+			first.StepDir = filepath.Join(c.dir, "steps", "step-first")
+			first.StepResults = []string{"r"}
+			first.Script = `printf yes > "$1/results/r"`
+			first.Command = []string{first.StepDir}
+			second := c.step(1, "second")
+			second.StepDir = filepath.Join(c.dir, "steps", "step-second")
+			second.When = tc.when
+			second.Script = `touch "$1/ran"`
+			second.Command = []string{c.dir}
+			third := c.step(2, "third")
+			third.Script = `true`
+			runs := runAll(t, NewRunner(withoutSignals()), []Options{first, second, third})
+			if runs[1].code != tc.wantCode || exists(filepath.Join(c.dir, "ran")) != tc.wantRan {
+				t.Fatalf("second: code %d, ran %v, %+v; want %d, %v", runs[1].code, exists(filepath.Join(c.dir, "ran")), runs[1].term, tc.wantCode, tc.wantRan)
+			}
+			if !tc.wantRan && tc.wantCode == 0 && (runs[1].term.Reason != ReasonSkipped || !strings.Contains(runs[1].term.Message, "when expression")) {
+				t.Errorf("second: %+v, want skipped by its when expressions", runs[1].term)
+			}
+			if wantThird := tc.wantCode == 0; (runs[2].term.Reason == ReasonCompleted) != wantThird {
+				t.Errorf("third: %+v, want it to run: %v", runs[2].term, wantThird)
+			}
+		})
+	}
+}

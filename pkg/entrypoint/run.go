@@ -140,7 +140,26 @@ func (r *Runner) prepare(ctx context.Context, o Options, stderr io.Writer) (Opti
 		out := r.notStarted(o, "did not start", err)
 		return o, &out
 	}
-	return o, nil
+	return o, r.checkWhen(o)
+}
+
+// checkWhen is the outcome of a step whose when expressions do not all
+// hold (nil when they do): skipped, and the next step runs.
+func (r *Runner) checkWhen(o Options) *outcome {
+	if len(o.When) == 0 {
+		return nil
+	}
+	failing, err := evalWhen(o)
+	if err != nil {
+		out := r.notStarted(o, "did not start: its when expressions", err)
+		return &out
+	}
+	if failing == "" {
+		return nil
+	}
+	now := r.now()
+	return &outcome{whenSkipped: true, term: Termination{Reason: ReasonSkipped, StartedAt: now, FinishedAt: now,
+		Message: fmt.Sprintf("skipped: step %q's when expression %s is false", o.Step, failing)}}
 }
 
 // notStarted is the outcome of a step whose process never ran.

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,6 +104,21 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 	if err != nil {
 		return c, err
 	}
+	opts := b.stepOptions(i, st, name, cmd)
+	c.Name = StepPrefix + name
+	c.Command = []string{entrypoint.BinPath}
+	c.Args = opts.Args()
+	if c.WorkingDir == "" {
+		c.WorkingDir = entrypoint.WorkspaceDir
+	}
+	c.Env = withHome(mergeEnv(c.Env, b.templateEnv()))
+	c.VolumeMounts = b.mounts(b.stepInternalMounts(), c.VolumeMounts)
+	c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
+	return c, nil
+}
+
+// stepOptions is what step i's shim is told.
+func (b *builder) stepOptions(i int, st *v1.Step, name string, cmd []string) entrypoint.Options {
 	opts := entrypoint.Options{
 		Step:     name,
 		PostFile: postFile(i),
@@ -133,16 +149,10 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 	if st.Timeout != nil {
 		opts.Timeout = st.Timeout.Duration
 	}
-	c.Name = StepPrefix + name
-	c.Command = []string{entrypoint.BinPath}
-	c.Args = opts.Args()
-	if c.WorkingDir == "" {
-		c.WorkingDir = entrypoint.WorkspaceDir
+	for _, w := range st.When {
+		opts.When = append(opts.When, entrypoint.When{Input: w.Input, Operator: string(w.Operator), Values: w.Values})
 	}
-	c.Env = withHome(mergeEnv(c.Env, b.templateEnv()))
-	c.VolumeMounts = b.mounts(b.stepInternalMounts(), c.VolumeMounts)
-	c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
-	return c, nil
+	return opts
 }
 
 func outputPath(c *v1.StepOutputConfig) string {
@@ -158,8 +168,8 @@ func checkStep(st *v1.Step) error {
 	case st.Ref != nil || len(st.Params) > 0:
 		// The TaskRun reconciler inlines StepActions before MakePod.
 		return fmt.Errorf("ref: the StepAction was not inlined")
-	case len(st.When) > 0:
-		return unsupported("when")
+	case slices.ContainsFunc(st.When, func(w v1.WhenExpression) bool { return w.CEL != "" }):
+		return unsupported("when with cel (CEL in a step's when expressions)")
 	case len(st.Workspaces) > 0:
 		return unsupported("workspaces (isolated workspaces)")
 	case st.Script != "" && len(st.Command) > 0:

@@ -143,6 +143,10 @@ func walkStep(st *v1.Step, s strFn, a strsFn) {
 	if st.StderrConfig != nil {
 		st.StderrConfig.Path = s(st.StderrConfig.Path)
 	}
+	for i := range st.When {
+		w := &st.When[i]
+		w.Input, w.Values, w.CEL = s(w.Input), a(w.Values), s(w.CEL)
+	}
 	// A StepAction ref's params take the Task's values ($(params.x)).
 	for i := range st.Params {
 		pv := &st.Params[i].Value

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -478,4 +479,45 @@ spec:
 		}
 		return false, nil
 	})
+}
+
+// TestStepWhen: Tekton's step when expressions (TEP-0156), evaluated by
+// the shim against an earlier step's result: the step whose expression is
+// false is Skipped with exit code 0, the others run, the TaskRun succeeds.
+func TestStepWhen(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.apply(`
+metadata: {name: step-when}
+spec:
+  params: [{name: env, value: dev}]
+  taskSpec:
+    params: [{name: env}]
+    steps:
+    - name: check-cache
+      image: busybox
+      results: [{name: hit}]
+      script: printf true > $(step.results.hit.path)
+    - name: calculate
+      image: busybox
+      when: [{input: "$(steps.check-cache.results.hit)", operator: notin, values: ["true"]}]
+      script: echo calculating
+    - name: dev-only
+      image: busybox
+      when: [{input: "$(params.env)", operator: in, values: [dev]}]
+      script: echo on dev
+`, &pipelinev1.TaskRun{})
+	got := e.waitTaskRunDone("step-when", 2*time.Minute)
+	wantCondition(t, got.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+	reasons := map[string]string{}
+	for _, st := range got.Status.Steps {
+		reasons[st.Name] = st.TerminationReason
+	}
+	want := map[string]string{"check-cache": "Completed", "calculate": "Skipped", "dev-only": "Completed"}
+	if fmt.Sprint(reasons) != fmt.Sprint(want) {
+		t.Errorf("steps = %v, want %v", reasons, want)
+	}
+	if logs := e.logs("step-when-pod", "step-dev-only"); !strings.Contains(logs, "on dev") {
+		t.Errorf("dev-only printed %q", logs)
+	}
 }
