@@ -14,8 +14,13 @@ type builder struct {
 	pod *corev1.Pod
 	// volumes are the names of the pod's volumes, to catch clashes.
 	volumes map[string]bool
-	// wsMounts mount the bound workspaces, in every step and sidecar.
+	// wsMounts mount the bound workspaces, in every step and sidecar,
+	// except the isolated ones; wsNames are their workspaces' names.
 	wsMounts []corev1.VolumeMount
+	wsNames  []string
+	// isolated are the workspaces some step or sidecar names in its own
+	// workspaces: only those get them (Tekton's isolated workspaces).
+	isolated map[string]bool
 	// credMounts mount ServiceAccount credentials in every step (D8).
 	credMounts []corev1.VolumeMount
 	// results are the Task's result names, given to every step's shim.
@@ -33,7 +38,7 @@ func newBuilder(in PodInput) *builder {
 	for i, r := range in.Spec.Results {
 		results[i] = r.Name
 	}
-	return &builder{in: in, volumes: map[string]bool{}, results: results, stepsDir: usesStepsDir(in.Spec)}
+	return &builder{in: in, volumes: map[string]bool{}, results: results, stepsDir: usesStepsDir(in.Spec), isolated: isolatedWorkspaces(in.Spec)}
 }
 
 func (b *builder) build() error {

@@ -33,8 +33,6 @@ func (b *builder) addSidecars() error {
 
 func (b *builder) sidecarContainer(sc *v1.Sidecar) (corev1.Container, error) {
 	switch {
-	case len(sc.Workspaces) > 0:
-		return corev1.Container{}, unsupported("workspaces (isolated workspaces)")
 	case sc.RestartPolicy != nil && *sc.RestartPolicy != corev1.ContainerRestartPolicyAlways:
 		return corev1.Container{}, fmt.Errorf("restartPolicy %q: sidecars always run as native sidecars (Always)", *sc.RestartPolicy)
 	case sc.Script != "" && len(sc.Command) > 0:
@@ -60,6 +58,6 @@ func (b *builder) sidecarContainer(sc *v1.Sidecar) (corev1.Container, error) {
 		internal = sidecarScriptMounts
 	}
 	c.Env = mergeEnv(c.Env, b.templateEnv())
-	c.VolumeMounts = b.mounts(internal, c.VolumeMounts)
+	c.VolumeMounts = b.mounts(internal, c.VolumeMounts, sc.Workspaces)
 	return c, nil
 }

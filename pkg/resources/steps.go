@@ -112,7 +112,7 @@ func (b *builder) stepContainer(i int, st *v1.Step) (corev1.Container, error) {
 		c.WorkingDir = entrypoint.WorkspaceDir
 	}
 	c.Env = withHome(mergeEnv(c.Env, b.templateEnv()))
-	c.VolumeMounts = b.mounts(b.stepInternalMounts(), c.VolumeMounts)
+	c.VolumeMounts = b.mounts(b.stepInternalMounts(), c.VolumeMounts, st.Workspaces)
 	c.TerminationMessagePolicy = corev1.TerminationMessageReadFile
 	return c, nil
 }
@@ -170,8 +170,6 @@ func checkStep(st *v1.Step) error {
 		return fmt.Errorf("ref: the StepAction was not inlined")
 	case slices.ContainsFunc(st.When, func(w v1.WhenExpression) bool { return w.CEL != "" }):
 		return unsupported("when with cel (CEL in a step's when expressions)")
-	case len(st.Workspaces) > 0:
-		return unsupported("workspaces (isolated workspaces)")
 	case st.Script != "" && len(st.Command) > 0:
 		return fmt.Errorf("script and command cannot both be set")
 	}
@@ -220,13 +218,13 @@ func (b *builder) templateEnv() []corev1.EnvVar {
 // container's own. A mount of the container's own at the path of an
 // internal or workspace mount replaces it, as in Tekton (a user's volume
 // at /tekton/home or /workspace wins).
-func (b *builder) mounts(internal, own []corev1.VolumeMount) []corev1.VolumeMount {
+func (b *builder) mounts(internal, own []corev1.VolumeMount, usage []v1.WorkspaceUsage) []corev1.VolumeMount {
 	taken := make(map[string]bool, len(own))
 	for _, m := range own {
 		taken[m.MountPath] = true
 	}
 	out := make([]corev1.VolumeMount, 0, len(internal)+len(b.wsMounts)+len(own))
-	for _, set := range [][]corev1.VolumeMount{internal, b.wsMounts} {
+	for _, set := range [][]corev1.VolumeMount{internal, b.workspaceMounts(usage)} {
 		for _, m := range set {
 			if !taken[m.MountPath] || keepMount(m.MountPath) {
 				out = append(out, m)
@@ -234,6 +232,52 @@ func (b *builder) mounts(internal, own []corev1.VolumeMount) []corev1.VolumeMoun
 		}
 	}
 	return append(out, own...)
+}
+
+// workspaceMounts are the workspace mounts of a step or sidecar that names
+// usage in its own workspaces: every workspace no step or sidecar isolates,
+// and those it names, at the mountPath it gives if any. An optional
+// workspace left unbound is not mounted.
+func (b *builder) workspaceMounts(usage []v1.WorkspaceUsage) []corev1.VolumeMount {
+	if len(b.isolated) == 0 {
+		return b.wsMounts
+	}
+	out := make([]corev1.VolumeMount, 0, len(b.wsMounts))
+	for i, m := range b.wsMounts {
+		if !b.isolated[b.wsNames[i]] {
+			out = append(out, m)
+			continue
+		}
+		for _, u := range usage {
+			if u.Name == b.wsNames[i] {
+				if u.MountPath != "" {
+					m.MountPath = u.MountPath
+				}
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// isolatedWorkspaces are the workspaces some step or sidecar names.
+func isolatedWorkspaces(spec *v1.TaskSpec) map[string]bool {
+	var out map[string]bool
+	add := func(us []v1.WorkspaceUsage) {
+		for _, u := range us {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[u.Name] = true
+		}
+	}
+	for i := range spec.Steps {
+		add(spec.Steps[i].Workspaces)
+	}
+	for i := range spec.Sidecars {
+		add(spec.Sidecars[i].Workspaces)
+	}
+	return out
 }
 
 // keepMount: Slipway's own paths and the credentials are never given up

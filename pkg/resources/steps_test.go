@@ -2,9 +2,11 @@ package resources
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/slipway-ci/slipway/pkg/entrypoint"
@@ -54,5 +56,42 @@ func TestStepResultLimits(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIsolatedWorkspaces: a workspace a step or sidecar names in its own
+// workspaces is mounted only there (at its mountPath if it gives one);
+// the others everywhere.
+func TestIsolatedWorkspaces(t *testing.T) {
+	t.Parallel()
+	spec := &v1.TaskSpec{
+		Workspaces: []v1.WorkspaceDeclaration{{Name: "secret"}, {Name: "src"}},
+		Steps: []v1.Step{
+			{Name: "fetch", Image: "alpine", Command: []string{"true"}, Workspaces: []v1.WorkspaceUsage{{Name: "secret", MountPath: "/creds"}}},
+			{Name: "build", Image: "alpine", Command: []string{"true"}},
+		},
+		Sidecars: []v1.Sidecar{{Name: "vault", Image: "alpine", Command: []string{"sleep"}, Workspaces: []v1.WorkspaceUsage{{Name: "secret"}}}},
+	}
+	tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: "tr", Namespace: "ns"}, Spec: v1.TaskRunSpec{Workspaces: []v1.WorkspaceBinding{
+		{Name: "secret", EmptyDir: &corev1.EmptyDirVolumeSource{}}, {Name: "src", EmptyDir: &corev1.EmptyDirVolumeSource{}}}}}
+	p, err := MakePod(PodInput{TaskRun: tr, Spec: spec, Config: nodeConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, c := range append(p.Spec.InitContainers, p.Spec.Containers...) {
+		for _, m := range c.VolumeMounts {
+			if strings.HasPrefix(m.Name, "ws-") {
+				got[c.Name] = append(got[c.Name], m.Name+"@"+m.MountPath)
+			}
+		}
+	}
+	want := map[string][]string{
+		"step-fetch":    {WorkspaceVolumeName("secret") + "@/creds", WorkspaceVolumeName("src") + "@/workspace/src"},
+		"step-build":    {WorkspaceVolumeName("src") + "@/workspace/src"},
+		"sidecar-vault": {WorkspaceVolumeName("secret") + "@/workspace/secret", WorkspaceVolumeName("src") + "@/workspace/src"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("workspace mounts:\n got %v\nwant %v", got, want)
 	}
 }

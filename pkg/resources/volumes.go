@@ -121,6 +121,7 @@ func (b *builder) addWorkspaces() error {
 			SubPath:   wb.SubPath,
 			ReadOnly:  w.ReadOnly,
 		})
+		b.wsNames = append(b.wsNames, w.Name)
 	}
 	for _, wb := range tr.Spec.Workspaces {
 		if !declared[wb.Name] {

@@ -521,3 +521,34 @@ spec:
 		t.Errorf("dev-only printed %q", logs)
 	}
 }
+
+// TestIsolatedWorkspaces: a workspace a step names in its own workspaces
+// is mounted in that step only, at its mountPath; the other steps do not
+// see it.
+func TestIsolatedWorkspaces(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.apply(`
+metadata: {name: isolated}
+spec:
+  workspaces:
+  - {name: creds, emptyDir: {}}
+  - {name: src, emptyDir: {}}
+  taskSpec:
+    workspaces: [{name: creds}, {name: src}]
+    steps:
+    - name: fetch
+      image: busybox
+      workspaces: [{name: creds, mountPath: /creds}]
+      script: |
+        echo token > /creds/token
+        echo code > $(workspaces.src.path)/main
+    - name: build
+      image: busybox
+      script: |
+        test ! -e /creds/token && test ! -e /workspace/creds/token
+        cat $(workspaces.src.path)/main
+`, &pipelinev1.TaskRun{})
+	got := e.waitTaskRunDone("isolated", 2*time.Minute)
+	wantCondition(t, got.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
+}
