@@ -17,7 +17,7 @@ func main() {
 	flag.IntVar(&o.throughputRuns, "throughput-taskruns", 1000, "TaskRuns created at once for the throughput scenario")
 	flag.IntVar(&o.completed, "completed-taskruns", 10000, "completed TaskRuns in the cluster for the memory scenario")
 	flag.IntVar(&o.dagTasks, "dag-tasks", 500, "tasks of the fan-out/fan-in PipelineRun")
-	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (latency,steps,sleep,throughput,memory,dag,handoff); empty = all")
+	flag.StringVar(&o.only, "only", "", "comma-separated scenarios to run (latency,steps,sleep,throughput,memory,dag,chain,handoff); empty = all")
 	flag.StringVar(&o.out, "out", "docs/performance.md", "report to write (empty = none)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

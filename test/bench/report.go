@@ -28,6 +28,7 @@ type report struct {
 	rssBefore, rssAfter     int64
 	rssN                    int
 	handoff, notes          []string
+	chains                  []chainRow
 }
 
 func (r *report) note(s string) { r.notes = append(r.notes, s) }
@@ -100,6 +101,7 @@ func (r *report) rows() [][4]string {
 			fmt.Sprintf("%d MiB", r.rssAfter>>20), fmt.Sprintf("idle before: %d MiB", r.rssBefore>>20),
 			verdict(r.rssAfter <= 100<<20, "target ≤ 100 MiB")})
 	}
+	rows = append(rows, r.chainRows()...)
 	for _, h := range r.handoff {
 		rows = append(rows, [4]string{"entrypoint handoff (go test -bench)", h, "", "target ≤ 20 ms"})
 	}

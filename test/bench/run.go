@@ -52,6 +52,7 @@ func run(ctx context.Context, o options) error {
 		{"sleep", benchSleep, false},
 		{"throughput", benchThroughput, true},
 		{"dag", benchDAG, true},
+		{"chain", benchChain, false},
 		{"memory", benchMemory, false},
 	}
 	for _, s := range steps {
