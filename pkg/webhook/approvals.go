@@ -9,6 +9,7 @@ import (
 
 	"github.com/tektoncd/pipeline/pkg/apis/pipeline/v1beta1"
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/slipway-ci/slipway/pkg/approval"
@@ -42,7 +43,7 @@ func (a Approvals) Handle(_ context.Context, req admission.Request) admission.Re
 		}
 	}
 	if cr.Annotations[approval.AnnotationDecisions] != old.Annotations[approval.AnnotationDecisions] {
-		return deny("annotation %s of Approval %q is written by Slipway only: approve or reject with annotation %s or %s",
+		return forbid("annotation %s of Approval %q is written by Slipway only: approve or reject with annotation %s or %s",
 			approval.AnnotationDecisions, cr.Name, approval.AnnotationApprove, approval.AnnotationReject)
 	}
 	msg, approve := cr.Annotations[approval.AnnotationApprove]
@@ -73,7 +74,7 @@ func (a Approvals) decide(req admission.Request, cr, old *v1beta1.CustomRun, app
 		return deny("Approval %q: %v", cr.Name, err)
 	}
 	if !p.MayDecide(user, req.UserInfo.Groups) {
-		return deny("user %q is not an approver of Approval %q (approvers: %v)", user, cr.Name, p.Approvers)
+		return forbid("user %q is not an approver of Approval %q (approvers: %v)", user, cr.Name, p.Approvers)
 	}
 	ds, err := approval.Decisions(old)
 	if err != nil {
@@ -98,4 +99,12 @@ func (a Approvals) decide(req admission.Request, cr, old *v1beta1.CustomRun, app
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
 	return admission.PatchResponseFromRaw(req.Object.Raw, out)
+}
+
+// forbid refuses a request for who makes it (403, as kubectl shows
+// "Forbidden"), not for what it holds.
+func forbid(format string, args ...any) admission.Response {
+	r := deny(format, args...)
+	r.Result.Code, r.Result.Reason = http.StatusForbidden, metav1.StatusReasonForbidden
+	return r
 }

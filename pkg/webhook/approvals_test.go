@@ -77,8 +77,8 @@ func TestApprovals(t *testing.T) {
 			if resp.Allowed != tc.wantAllow {
 				t.Fatalf("allowed = %v (%v), want %v", resp.Allowed, resp.Result, tc.wantAllow)
 			}
-			if tc.wantDeny != "" && !strings.Contains(resp.Result.Message, tc.wantDeny) {
-				t.Errorf("message %q, want %q", resp.Result.Message, tc.wantDeny)
+			if tc.wantDeny != "" && (!strings.Contains(resp.Result.Message, tc.wantDeny) || resp.Result.Code != 403) {
+				t.Errorf("refusal %d %q, want 403 %q", resp.Result.Code, resp.Result.Message, tc.wantDeny)
 			}
 			patch, _ := json.Marshal(resp.Patches)
 			if tc.wantRecord != "" && !strings.Contains(string(patch), tc.wantRecord) {
