@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/slipway-ci/slipway/pkg/queue"
 )
 
 // Pruning says which finished runs of one Pipeline (or Task) in one
@@ -57,19 +57,13 @@ func (p *Pruning) Set(k, v string) (known bool, err error) {
 // The fields are the limits' (D23): an empty one matches everything.
 type PrunePolicy struct {
 	Name string `json:"name"`
-	// Kind is PipelineRun or TaskRun; empty matches both.
-	Kind      string `json:"kind,omitempty"`
-	Namespace string `json:"namespace,omitempty"`
-	// Pipeline or Task names the group's Pipeline or Task.
-	Pipeline string `json:"pipeline,omitempty"`
-	Task     string `json:"task,omitempty"`
-	// Selector matches the labels of the group's newest run.
-	Selector       *metav1.LabelSelector `json:"selector,omitempty"`
-	KeepSuccessful *int                  `json:"keepSuccessful,omitempty"`
-	KeepFailed     *int                  `json:"keepFailed,omitempty"`
-	TTL            string                `json:"ttl,omitempty"`
+	// Scope is which groups of runs it applies to (its Kind empty: both
+	// kinds); its Selector matches the labels of a group's newest run.
+	queue.Scope
+	KeepSuccessful *int   `json:"keepSuccessful,omitempty"`
+	KeepFailed     *int   `json:"keepFailed,omitempty"`
+	TTL            string `json:"ttl,omitempty"`
 
-	sel labels.Selector
 	ttl time.Duration
 }
 
@@ -92,7 +86,7 @@ func (p *PrunePolicy) complete() error {
 	if p.Name == "" {
 		errs = append(errs, "name is required")
 	}
-	if p.Kind != "" && p.Kind != "PipelineRun" && p.Kind != "TaskRun" {
+	if p.Kind != "" && p.Kind != queue.KindPipelineRun && p.Kind != queue.KindTaskRun {
 		errs = append(errs, fmt.Sprintf("kind must be PipelineRun, TaskRun or empty, not %q", p.Kind))
 	}
 	for _, n := range []*int{p.KeepSuccessful, p.KeepFailed} {
@@ -107,28 +101,13 @@ func (p *PrunePolicy) complete() error {
 		}
 		p.ttl = d
 	}
-	p.sel = labels.Everything()
-	if p.Selector != nil {
-		sel, err := metav1.LabelSelectorAsSelector(p.Selector)
-		if err != nil {
-			errs = append(errs, "selector: "+err.Error())
-		}
-		p.sel = sel
+	if err := p.Compile(); err != nil {
+		errs = append(errs, "selector: "+err.Error())
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-func (p *PrunePolicy) matches(kind, namespace, name string, runLabels map[string]string) bool {
-	switch {
-	case p.Kind != "" && p.Kind != kind, p.Namespace != "" && p.Namespace != namespace:
-		return false
-	case p.Pipeline != "" && (kind != "PipelineRun" || p.Pipeline != name), p.Task != "" && (kind != "TaskRun" || p.Task != name):
-		return false
-	}
-	return p.sel == nil || p.sel.Matches(labels.Set(runLabels))
 }
 
 // PruningFor is the pruning of the group of runs of kind (PipelineRun or
@@ -138,7 +117,7 @@ func (c *Config) PruningFor(kind, namespace, name string, runLabels map[string]s
 	p := c.Pruning
 	for i := range c.PrunePolicies {
 		pol := &c.PrunePolicies[i]
-		if !pol.matches(kind, namespace, name, runLabels) {
+		if !pol.Matches(kind, namespace, name, runLabels) {
 			continue
 		}
 		if pol.KeepSuccessful != nil {

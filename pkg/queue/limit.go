@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
@@ -39,17 +37,10 @@ const GroupByNamespace = "namespace"
 type Limit struct {
 	// Name identifies the limit in messages and metrics.
 	Name string `json:"name"`
-	// Kind is KindPipelineRun (default) or KindTaskRun (every TaskRun,
-	// those of PipelineRuns too: it bounds pods).
-	Kind string `json:"kind,omitempty"`
-	// Namespace, when set, restricts the limit to runs in it.
-	Namespace string `json:"namespace,omitempty"`
-	// Pipeline (PipelineRuns) or Task (TaskRuns), when set, restricts it
-	// to runs of that Pipeline or Task, by reference or label.
-	Pipeline string `json:"pipeline,omitempty"`
-	Task     string `json:"task,omitempty"`
-	// Selector, when set, restricts it to runs whose labels match.
-	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+	// Scope is which runs it counts. Its Kind defaults to KindPipelineRun;
+	// KindTaskRun counts every TaskRun, those of PipelineRuns too: it
+	// bounds pods.
+	Scope
 	// Max is how many matching runs of one group run at once.
 	Max int `json:"max"`
 	// GroupBy splits the limit: runs count against runs with the same
@@ -58,8 +49,6 @@ type Limit struct {
 	GroupBy []string `json:"groupBy,omitempty"`
 	// Strategy is what happens over the limit (default StrategyQueue).
 	Strategy Strategy `json:"strategy,omitempty"`
-
-	sel labels.Selector
 }
 
 // Parse reads the concurrency-limits value: a YAML list of limits. Fields
@@ -118,13 +107,8 @@ func (l *Limit) complete() error {
 			errs = append(errs, fmt.Sprintf("groupBy: %q is not a label key", k))
 		}
 	}
-	l.sel = labels.Everything()
-	if l.Selector != nil {
-		sel, err := metav1.LabelSelectorAsSelector(l.Selector)
-		if err != nil {
-			errs = append(errs, "selector: "+err.Error())
-		}
-		l.sel = sel
+	if err := l.Compile(); err != nil {
+		errs = append(errs, "selector: "+err.Error())
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
@@ -133,17 +117,7 @@ func (l *Limit) complete() error {
 }
 
 // Matches reports whether r counts against l.
-func (l *Limit) Matches(r *Run) bool {
-	switch {
-	case r.Kind != l.Kind:
-		return false
-	case l.Namespace != "" && r.Namespace != l.Namespace:
-		return false
-	case l.Pipeline != "" && r.Of != l.Pipeline, l.Task != "" && r.Of != l.Task:
-		return false
-	}
-	return l.sel == nil || l.sel.Matches(labels.Set(r.Labels))
-}
+func (l *Limit) Matches(r *Run) bool { return l.Scope.Matches(r.Kind, r.Namespace, r.Of, r.Labels) }
 
 // group is r's group under l.
 func (l *Limit) group(r *Run) string {
