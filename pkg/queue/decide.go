@@ -71,20 +71,8 @@ func Decide(r *Run, limits []Limit, peers []*Run, admitted map[string]bool) Verd
 
 // decideOne applies one limit.
 func decideOne(r *Run, l *Limit, peers []*Run, admitted map[string]bool) Verdict {
-	g := l.group(r)
-	var running, waiting []*Run
+	running, waiting := members(r, l, peers, admitted)
 	waiting = append(waiting, r)
-	for _, p := range peers {
-		if p.Done || p.Key() == r.Key() || !l.Matches(p) || l.group(p) != g {
-			continue
-		}
-		switch {
-		case p.Started || admitted[p.Key()]:
-			running = append(running, p)
-		case !p.Held:
-			waiting = append(waiting, p)
-		}
-	}
 	sortQueue(waiting)
 	pos := 0
 	for waiting[pos] != r {
@@ -106,6 +94,25 @@ func decideOne(r *Run, l *Limit, peers []*Run, admitted map[string]bool) Verdict
 		v.Message = fmt.Sprintf("queued: %s; position %d of %d waiting", what, pos+1, len(waiting))
 	}
 	return v
+}
+
+// members are the other runs of r's group under l that are not done:
+// those running (started, or let through and not shown started yet) and
+// those waiting (neither, nor held).
+func members(r *Run, l *Limit, peers []*Run, admitted map[string]bool) (running, waiting []*Run) {
+	g := l.group(r)
+	for _, p := range peers {
+		if p.Done || p.Key() == r.Key() || !l.Matches(p) || l.group(p) != g {
+			continue
+		}
+		switch {
+		case p.Started || admitted[p.Key()]:
+			running = append(running, p)
+		case !p.Held:
+			waiting = append(waiting, p)
+		}
+	}
+	return running, waiting
 }
 
 // oldestToCancel picks the oldest running runs not yet cancelling so that
@@ -158,13 +165,7 @@ func Heads(r *Run, limits []Limit, peers []*Run, admitted map[string]bool) []*Ru
 		if !l.Matches(r) {
 			continue
 		}
-		g := l.group(r)
-		var waiting []*Run
-		for _, p := range peers {
-			if !p.Done && !p.Started && !p.Held && !admitted[p.Key()] && p.Key() != r.Key() && l.Matches(p) && l.group(p) == g {
-				waiting = append(waiting, p)
-			}
-		}
+		_, waiting := members(r, l, peers, admitted)
 		sortQueue(waiting)
 		for _, p := range waiting[:min(len(waiting), l.Max+headSlack)] {
 			if !seen[p.Key()] {

@@ -15,7 +15,7 @@ import (
 // remembered and counts what the cache shows started.
 type Manager struct {
 	mu       sync.Mutex
-	admitted map[string]bool // kind + "/" + key
+	admitted map[string]map[string]bool // kind → namespace/name
 	wake     map[string]func(types.NamespacedName)
 	// waiting are the runs held back, by kind + "/" + key, for metrics.
 	waiting map[string]Waiting
@@ -32,7 +32,7 @@ type Waiting struct {
 
 // NewManager returns an empty Manager.
 func NewManager() *Manager {
-	return &Manager{admitted: map[string]bool{}, wake: map[string]func(types.NamespacedName){},
+	return &Manager{admitted: map[string]map[string]bool{}, wake: map[string]func(types.NamespacedName){},
 		waiting: map[string]Waiting{}, now: time.Now}
 }
 
@@ -92,7 +92,7 @@ func (m *Manager) Admit(r *Run, limits []Limit, list Lister) (Verdict, error) {
 	}
 	v := Decide(r, limits, peers, m.admittedOf(r.Kind))
 	if v.Start {
-		m.admitted[r.Kind+"/"+r.Key()] = true
+		m.admittedOf(r.Kind)[r.Key()] = true
 	}
 	m.note(r, v)
 	return v, nil
@@ -105,8 +105,8 @@ func (m *Manager) Admit(r *Run, limits []Limit, list Lister) (Verdict, error) {
 // costs nothing here however many there are.)
 func (m *Manager) Done(kind string, key types.NamespacedName, r *Run, limits []Limit, list Lister) error {
 	m.mu.Lock()
-	_, was := m.admitted[kind+"/"+key.String()]
-	delete(m.admitted, kind+"/"+key.String())
+	was := m.admittedOf(kind)[key.String()]
+	delete(m.admittedOf(kind), key.String())
 	delete(m.waiting, kind+"/"+key.String())
 	var heads []*Run
 	if len(limits) > 0 && was {
@@ -134,7 +134,7 @@ func (m *Manager) Tracks(kind string, key types.NamespacedName) bool {
 	defer m.mu.Unlock()
 	k := kind + "/" + key.String()
 	_, waiting := m.waiting[k]
-	return m.admitted[k] || waiting
+	return m.admittedOf(kind)[key.String()] || waiting
 }
 
 // headsOf is the waiting runs to look at again: behind r, or behind every
@@ -161,14 +161,12 @@ func (m *Manager) headsOf(kind string, r *Run, limits []Limit, peers []*Run) []*
 }
 
 func (m *Manager) admittedOf(kind string) map[string]bool {
-	out := map[string]bool{}
-	prefix := kind + "/"
-	for k := range m.admitted {
-		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
-			out[k[len(prefix):]] = true
-		}
+	a, ok := m.admitted[kind]
+	if !ok {
+		a = map[string]bool{}
+		m.admitted[kind] = a
 	}
-	return out
+	return a
 }
 
 // applies reports whether any limit counts runs of r's kind.
