@@ -30,10 +30,7 @@ func (r *Runner) report(o Options, stderr io.Writer, out outcome) int {
 	if err != nil { // cannot happen: Marshal always writes a reason
 		sent = out.term
 	}
-	ok, code := verdict(o.OnError, sent, out.continuable)
-	if out.whenSkipped && sent.Reason == ReasonSkipped {
-		ok, code = true, 0
-	}
+	ok, code := verdict(o.OnError, sent, out)
 	if o.PostFile != "" {
 		post := o.PostFile
 		if !ok {
@@ -57,13 +54,15 @@ func (r *Runner) report(o Options, stderr io.Writer, out outcome) int {
 
 // verdict says whether the step passes (the next step may run) and the
 // shim's exit code.
-func verdict(onError string, t Termination, continuable bool) (ok bool, code int) {
+func verdict(onError string, t Termination, out outcome) (ok bool, code int) {
 	switch {
 	case t.Reason == ReasonCompleted:
 		return true, 0
 	case t.Reason == ReasonSkipped:
-		return false, 0
-	case continuable && t.Reason == ReasonError && onError == OnErrorContinue:
+		// After a failure the next step is skipped too; after false when
+		// expressions it runs.
+		return out.whenSkipped, 0
+	case out.continuable && t.Reason == ReasonError && onError == OnErrorContinue:
 		return true, 0
 	case t.ExitCode == 0:
 		return false, 1
