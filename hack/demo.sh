@@ -124,7 +124,10 @@ demo_source_to_url() {
   # Start over: the repository's main at v1, no Service, no old runs.
   git --git-dir="$git_root/$SVC/.git" update-ref refs/heads/main 'refs/tags/v1^{commit}'
   kubectl delete pipelinerun -l app.kubernetes.io/part-of=slipway-demo --ignore-not-found --wait=false >/dev/null
-  kubectl delete ksvc "$SVC" --ignore-not-found --wait=true >/dev/null
+  # Foreground: a Service deleted in the background leaves its Route to the
+  # garbage collector for a while, and a new Service of that name would find a
+  # Route it does not own (Ready False, NotOwned) and fail the first run.
+  kubectl delete ksvc "$SVC" --ignore-not-found --cascade=foreground --wait=true >/dev/null
 
   echo "=== source to URL: $SVC at v1 (main), all traffic"
   source_to_url latest
