@@ -43,7 +43,7 @@ func lowPriority(q workqueue.TypedRateLimitingInterface[reconcile.Request], obj 
 	if !ok {
 		return q
 	}
-	if pod, ok := obj.(*corev1.Pod); ok && podFinished(pod) {
+	if pod, ok := obj.(*corev1.Pod); ok && (podFinished(pod) || stepsSucceeded(pod)) {
 		return q
 	}
 	return lowPriorityQueue{pq}
