@@ -43,6 +43,7 @@ const (
 	keyLogArchiveRepository  = "log-archive-repository"
 	keyConcurrencyLimits     = "concurrency-limits"
 	keyPrunePolicies         = "prune-policies"
+	keyEagerScheduling       = "eager-scheduling"
 	// KeyPruneKeepSuccessful and the other pruning keys are also the
 	// names of the run annotations (prefixed slipway.dev/) that override
 	// them for a Pipeline's or a Task's runs.
@@ -80,6 +81,10 @@ type Config struct {
 	// max-result-size (feature-flags) when set, else 1 MiB. A TaskRun's
 	// results together are bounded by entrypoint.MaxResultsBytes (D22).
 	MaxResultBytes int
+	// EagerScheduling creates a pipeline task's TaskRun and pod while its
+	// upstream tasks run, its steps held until their results are known
+	// (D25). On unless eager-scheduling is "false".
+	EagerScheduling bool
 	// ConcurrencyLimits hold runs back (pkg/queue, D23).
 	ConcurrencyLimits []queue.Limit
 	// Pruning deletes old finished runs (pkg/prune): the defaults, and
@@ -159,6 +164,8 @@ func (c *Config) set(k, v string) error {
 		c.PrunePolicies, err = parsePrunePolicies(v)
 	case keyConcurrencyLimits:
 		c.ConcurrencyLimits, err = queue.Parse(v)
+	case keyEagerScheduling:
+		c.EagerScheduling, err = strconv.ParseBool(v)
 	case keyMaxMatrixCombinations:
 		c.MaxMatrixCombinations, err = strconv.Atoi(v)
 		if err == nil && c.MaxMatrixCombinations < 1 {
@@ -183,6 +190,7 @@ func Default() *Config {
 		EntrypointHostPath:    "/var/lib/slipway/bin",
 		MaxMatrixCombinations: 256,
 		MaxResultBytes:        entrypoint.DefaultMaxResultBytes,
+		EagerScheduling:       true,
 		// Long enough for a cluster autoscaler to add a node.
 		PodUnschedulableTimeout: 5 * time.Minute,
 	}

@@ -78,6 +78,12 @@ type Options struct {
 	// under CredsSecretsDir: by the first step into CredsDir and HomeDir,
 	// and by any step into its own $HOME when that is elsewhere.
 	Credentials []credentials.Credential
+	// ReleaseFile, when set, holds the step back until the file holds the
+	// values of its TaskRun's held params (docs/design.md D25): a JSON
+	// object from placeholder to value, which the step's script, command,
+	// when expressions, output paths and environment get in place of the
+	// placeholders.
+	ReleaseFile string
 	// CopyTo switches the binary into install mode: copy itself to this
 	// path and exit (used by the init container or node installer).
 	CopyTo string
@@ -106,6 +112,7 @@ const (
 	flagScript          = "script"
 	flagScriptsDir      = "scripts_dir"
 	flagCredentials     = "creds"
+	flagReleaseFile     = "release_file"
 	flagCopyTo          = "copy_to"
 	flagWaitAfterCopy   = "wait_after_copy"
 )
@@ -125,6 +132,7 @@ func (o Options) Args() []string {
 	}
 	add(flagStep, o.Step)
 	add(flagWaitFile, o.WaitFile)
+	add(flagReleaseFile, o.ReleaseFile)
 	add(flagPostFile, o.PostFile)
 	add(flagResults, strings.Join(o.Results, ","))
 	add(flagResultsDir, o.ResultsDir)
@@ -168,6 +176,7 @@ func Parse(args []string) (Options, error) {
 	var script strings.Builder
 	fs.StringVar(&o.Step, flagStep, "", "step name")
 	fs.StringVar(&o.WaitFile, flagWaitFile, "", "file to wait for before running")
+	fs.StringVar(&o.ReleaseFile, flagReleaseFile, "", "file holding the held params' values, to wait for")
 	fs.StringVar(&o.PostFile, flagPostFile, "", "file to write when done")
 	fs.StringVar(&results, flagResults, "", "comma-separated result names")
 	fs.StringVar(&o.ResultsDir, flagResultsDir, ResultsDir, "results directory")

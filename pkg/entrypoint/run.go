@@ -129,13 +129,18 @@ func (r *Runner) prepare(ctx context.Context, o Options, stderr io.Writer) (Opti
 			return o, &out
 		}
 	}
+	o, err := r.release(ctx, o)
+	if err != nil {
+		out := r.notStarted(o, "never started", err)
+		return o, &out
+	}
 	if len(o.Credentials) > 0 {
 		if err := r.writeCredentials(o, stderr); err != nil {
 			out := r.notStarted(o, "did not start", err)
 			return o, &out
 		}
 	}
-	o, err := resolveStepRefs(o)
+	o, err = resolveStepRefs(o)
 	if err != nil {
 		out := r.notStarted(o, "did not start", err)
 		return o, &out

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -64,6 +65,7 @@ func (r *Reconciler) createTaskRuns(ctx context.Context, pr *v1.PipelineRun, pip
 		l := launches[i]
 		child, err := makeChild(pr, l.Task, resources.TaskRunOptions{
 			Name: l.Name, PipelineName: pipelineName, Finally: l.Finally, Timeout: l.Timeout, ClaimNames: claims,
+			HeldFor: l.HeldFor,
 		})
 		if err != nil {
 			return fmt.Errorf("making the child %s: %w", l.Name, err)
@@ -134,6 +136,43 @@ func (r *Reconciler) cancelTaskRuns(ctx context.Context, pr *v1.PipelineRun, can
 		err := r.client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(patch)))
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("cancelling TaskRun %s: %w", c.Name, err)
+		}
+		return nil
+	})
+}
+
+// releaseTaskRuns releases held TaskRuns (D25): one patch gives them the
+// param values they waited for and removes the held mark; the TaskRun
+// controller then hands the values to the waiting pod.
+func (r *Reconciler) releaseTaskRuns(ctx context.Context, pr *v1.PipelineRun, releases []state.Release) error {
+	return r.forEach(len(releases), func(i int) error {
+		rel := releases[i]
+		patch, err := json.Marshal(map[string]any{
+			"metadata": map[string]any{"annotations": map[string]any{resources.AnnotationHeld: nil}},
+			"spec":     map[string]any{"params": rel.Params},
+		})
+		if err != nil {
+			return err
+		}
+		tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: rel.Name}}
+		if err := r.client.Patch(ctx, tr, client.RawPatch(types.MergePatchType, patch)); err != nil {
+			return fmt.Errorf("releasing TaskRun %s: %w", rel.Name, err)
+		}
+		return nil
+	})
+}
+
+// discardTaskRuns deletes held TaskRuns whose tasks will not run; their
+// pods, still waiting, go with them. Only the TaskRun as it was seen is
+// deleted: one released since (a stale cache) fails the precondition and
+// is left to the next pass, which cancels it if it must stop.
+func (r *Reconciler) discardTaskRuns(ctx context.Context, trs []*v1.TaskRun) error {
+	return r.forEach(len(trs), func(i int) error {
+		tr := trs[i]
+		pre := metav1.Preconditions{UID: &tr.UID, ResourceVersion: &tr.ResourceVersion}
+		err := r.client.Delete(ctx, tr.DeepCopy(), client.Preconditions(pre), client.PropagationPolicy(metav1.DeletePropagationBackground))
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			return fmt.Errorf("discarding held TaskRun %s: %w", tr.Name, err)
 		}
 		return nil
 	})

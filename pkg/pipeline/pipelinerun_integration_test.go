@@ -28,6 +28,7 @@ import (
 
 	"github.com/slipway-ci/slipway/pkg/pipeline"
 	"github.com/slipway-ci/slipway/pkg/resolution"
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // env is one apiserver with the PipelineRun controller, shared by the
@@ -183,7 +184,9 @@ func (e *env) waitTaskRun(t testing.TB, ns, name string) *v1.TaskRun {
 		if err == nil && tr.Name == "" && time.Now().After(deadline) {
 			return false, fmt.Errorf("not created; PipelineRuns: %s", e.describe(ns))
 		}
-		return err == nil && tr.Name != "", err
+		// A held TaskRun (eager scheduling, D25) is not started yet: wait
+		// for its release, as the TaskRun controller does.
+		return err == nil && tr.Name != "" && !resources.IsHeld(tr), err
 	})
 	return tr
 }

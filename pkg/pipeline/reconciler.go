@@ -162,6 +162,12 @@ func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName s
 	if err := r.cancelTaskRuns(ctx, pr, plan.Cancel, custom); err != nil {
 		return err
 	}
+	if err := r.releaseTaskRuns(ctx, pr, plan.Release); err != nil {
+		return err
+	}
+	if err := r.discardTaskRuns(ctx, plan.Discard); err != nil {
+		return err
+	}
 	if n := len(plan.Create); n > 0 {
 		log.FromContext(ctx).Info("taskruns created", "count", n)
 	}

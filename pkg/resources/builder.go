@@ -64,6 +64,7 @@ func (b *builder) build() error {
 		b.addPodTemplate,
 		b.addPrepare,
 		b.addSidecars,
+		b.addRelease,
 		b.addSteps,
 		b.checkMounts,
 	} {

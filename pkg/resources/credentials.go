@@ -57,12 +57,15 @@ func (b *builder) stepCredentials() []credentials.Credential {
 
 // stepInternalMounts are stepMounts plus the credential mounts.
 func (b *builder) stepInternalMounts() []corev1.VolumeMount {
-	if len(b.credMounts) == 0 && !b.stepsDir {
+	if len(b.credMounts) == 0 && !b.stepsDir && !b.in.Held {
 		return stepMounts
 	}
 	out := append([]corev1.VolumeMount(nil), stepMounts...)
 	if b.stepsDir {
 		out = append(out, corev1.VolumeMount{Name: volSteps, MountPath: entrypoint.StepsDir})
+	}
+	if b.in.Held {
+		out = append(out, releaseMount)
 	}
 	return append(out, b.credMounts...)
 }

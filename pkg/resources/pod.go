@@ -51,6 +51,9 @@ type PodInput struct {
 	Credentials []credentials.Credential
 	// LogArchive, when set, is where the pod's step logs are archived.
 	LogArchive *LogArchive
+	// Held is set for a held TaskRun: its steps wait for the release, and
+	// the params HeldParams lists come then.
+	Held bool
 }
 
 // LogArchive locates and unlocks a TaskRun's archived step logs.
@@ -82,6 +85,9 @@ func MakePod(in PodInput) (*corev1.Pod, error) {
 		metav1.SetMetaDataAnnotation(&b.pod.ObjectMeta, AnnotationLogArchive, la.Repository)
 		metav1.SetMetaDataAnnotation(&b.pod.ObjectMeta, AnnotationLogKey, la.Key)
 		b.pod.Finalizers = append(b.pod.Finalizers, FinalizerLogArchive)
+	}
+	if err := checkHeld(b.pod); err != nil {
+		return nil, err
 	}
 	return b.pod, nil
 }

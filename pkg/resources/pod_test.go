@@ -90,6 +90,7 @@ func goldenCases() []struct {
 			return PodInput{TaskRun: tr, Spec: spec, Config: nodeConfig(),
 				LogArchive: &LogArchive{Repository: "http://registry:5000/logs/ns/tr", Key: "AGE-SECRET-KEY-1TEST"}}
 		}},
+		{"held", heldInput},
 		{"long-name", func() PodInput {
 			tr := baseTaskRun(strings.Repeat("a-very-long-taskrun-name-", 4))
 			tr.Spec.TaskRef = nil

@@ -130,6 +130,7 @@ func (b *builder) stepOptions(i int, st *v1.Step, name string, cmd []string) ent
 		Stderr:   outputPath(st.StderrConfig),
 
 		Credentials: b.stepCredentials(),
+		ReleaseFile: b.stepRelease(),
 	}
 	if n := b.in.Config.MaxResultBytes; n != entrypoint.DefaultMaxResultBytes && (len(b.results) > 0 || len(st.Results) > 0) {
 		opts.MaxResultBytes = n

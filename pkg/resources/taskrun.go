@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"strings"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -47,6 +48,9 @@ type TaskRunOptions struct {
 	// ClaimNames maps a PipelineRun workspace bound with a
 	// volumeClaimTemplate to the PVC created for it (see PVCName).
 	ClaimNames map[string]string
+	// HeldFor, when set, makes a held TaskRun (AnnotationHeld): the
+	// upstream pipeline tasks whose results its HeldToken params wait for.
+	HeldFor []string
 }
 
 // MakeTaskRun returns the TaskRun for pipeline task pt of pr. pt must be
@@ -131,6 +135,9 @@ func taskRunMeta(pr *v1.PipelineRun, pt v1.PipelineTask, opts TaskRunOptions, md
 	}
 	if pt.OnError == v1.PipelineTaskContinue {
 		annotations[v1.PipelineTaskOnErrorAnnotation] = string(v1.PipelineTaskContinue)
+	}
+	if len(opts.HeldFor) > 0 {
+		annotations[AnnotationHeld] = strings.Join(opts.HeldFor, ",")
 	}
 	if len(annotations) == 0 {
 		annotations = nil

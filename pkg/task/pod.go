@@ -177,7 +177,7 @@ func (r *Reconciler) makePod(ctx context.Context, rn *run) (*corev1.Pod, error) 
 	}
 	pod, err := resources.MakePod(resources.PodInput{
 		TaskRun: rn.defaulted, Spec: spec, Config: rn.cfg, Images: images, Retry: retry, Credentials: creds,
-		LogArchive: archive,
+		LogArchive: archive, Held: resources.IsHeld(rn.tr),
 	})
 	if err != nil {
 		return nil, failure.User(v1.TaskRunReasonPodCreationFailed.String(), fmt.Errorf("translating TaskRun to a pod: %w", err))

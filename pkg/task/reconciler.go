@@ -155,6 +155,9 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	if held, err := r.admit(ctx, rn); held || err != nil {
 		return ctrl.Result{RequeueAfter: queue.RecheckInterval}, err
 	}
+	if resources.IsHeld(tr) && !tr.IsCancelled() {
+		return ctrl.Result{}, r.reconcileHeld(ctx, rn)
+	}
 	r.start(tr)
 	if err := r.resolve(ctx, rn); err != nil {
 		if res, waiting, werr := r.waitForResolution(ctx, rn, err); waiting {
@@ -201,10 +204,16 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 // when the pod is gone or stuck, creates the pod when there is none yet,
 // and returns how long until a stuck pod's grace ends.
 func (r *Reconciler) runPod(ctx context.Context, rn *run) (time.Duration, error) {
+	if p := rn.cached; p != nil && p.DeletionTimestamp != nil && resources.NeedsRelease(p) {
+		return 0, nil // a held pod being replaced (releasePod): its deletion brings the TaskRun back
+	}
 	if lost, err := r.failLostPod(ctx, rn); lost || err != nil {
 		return 0, err
 	}
 	pod, err := r.getOrCreatePod(ctx, rn)
+	if err == nil && pod != nil && resources.NeedsRelease(pod) {
+		pod, err = r.releasePod(ctx, rn, pod)
+	}
 	if err != nil || pod == nil {
 		return 0, err
 	}

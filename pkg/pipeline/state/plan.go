@@ -18,6 +18,7 @@ import (
 func (e *evaluation) cancel(reason, format string, msg v1.TaskRunSpecStatusMessage) Plan {
 	p := Plan{Done: true}
 	for _, ts := range e.all() {
+		e.discard(ts)
 		for _, tr := range ts.runs {
 			if ph, _ := runPhase(tr); ph == phaseRunning {
 				p.Cancel = append(p.Cancel, Cancel{Name: tr.Name, Message: msg})
@@ -33,6 +34,7 @@ func (e *evaluation) cancel(reason, format string, msg v1.TaskRunSpecStatusMessa
 		text = fmt.Sprintf(format, e.pr.Name, e.pipelineTimeout.String())
 	}
 	p.Condition = apis.Condition{Type: apis.ConditionSucceeded, Status: corev1.ConditionFalse, Reason: reason, Message: text}
+	p.Discard = e.discards
 	return p
 }
 
@@ -82,7 +84,12 @@ func (e *evaluation) plan() Plan {
 		if ts.phase == phaseSkipped {
 			p.SkippedTasks = append(p.SkippedTasks, v1.SkippedTask{Name: ts.name, Reason: ts.skip, WhenExpressions: ts.when})
 		}
+		if ts.release != nil {
+			p.Release = append(p.Release, *ts.release)
+		}
 	}
+	e.planEager(&p)
+	p.Discard = e.discards
 	c := e.count()
 	p.Condition = e.condition(c)
 	p.Done = c.incomplete == 0

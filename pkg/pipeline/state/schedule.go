@@ -42,6 +42,9 @@ func (e *evaluation) observe() {
 	}
 	for _, ts := range e.all() {
 		ts.runs = own[ts.name]
+		if len(ts.runs) == 1 && resources.IsHeld(ts.runs[0]) {
+			ts.held, ts.runs = ts.runs[0], nil
+		}
 		ts.matrixed = ts.pt.IsMatrixed()
 		if len(ts.runs) > 0 {
 			ts.phase, ts.reason = runsPhase(ts.runs, true)
@@ -207,6 +210,7 @@ func (e *evaluation) depsTerminal(ts *taskState) bool {
 
 func (e *evaluation) markSkipped(ts *taskState, r v1.SkippingReason) {
 	ts.phase, ts.skip, ts.when = phaseSkipped, r, ts.pt.When
+	e.discard(ts)
 }
 
 // parentSkipped reports whether a dependency was skipped for a reason other
@@ -292,6 +296,7 @@ func (e *evaluation) resolve(ts *taskState) error {
 			ts.launches = append(ts.launches, Launch{Name: name, Task: l, Finally: ts.finally, Timeout: e.launchTimeout(ts)})
 		}
 	}
+	e.release(ts)
 	ts.phase, ts.reason = runsPhase(ts.runs, len(ts.launches) == 0)
 	ts.ignored = ts.phase == phaseFailed && ts.pt.OnError == v1.PipelineTaskContinue
 	return nil

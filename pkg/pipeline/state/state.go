@@ -50,6 +50,10 @@ type Launch struct {
 	// Timeout is the TaskRun timeout bounded by the run's remaining
 	// timeouts; nil leaves the TaskRun default.
 	Timeout *metav1.Duration
+	// HeldFor, when set, makes the TaskRun held (eager scheduling, D25):
+	// the running upstream tasks it waits for. Params waiting for their
+	// results hold resources.HeldToken placeholders.
+	HeldFor []string
 }
 
 // Cancel is a running TaskRun to cancel.
@@ -62,8 +66,14 @@ type Cancel struct {
 
 // Plan is what Evaluate decides.
 type Plan struct {
-	// Create lists TaskRuns that should exist and do not, in spec order.
+	// Create lists TaskRuns that should exist and do not, in spec order,
+	// then the held ones to create ahead of time.
 	Create []Launch
+	// Release lists held TaskRuns whose upstream tasks are done.
+	Release []Release
+	// Discard lists held TaskRuns to delete, as last seen: their task
+	// will not run.
+	Discard []*v1.TaskRun
 	// Cancel lists TaskRuns to cancel.
 	Cancel []Cancel
 	// Condition is the run's Succeeded condition (type, status, reason,
@@ -115,6 +125,10 @@ type taskState struct {
 	when    v1.WhenExpressions
 	// launches are the TaskRuns of this task that are still to be created.
 	launches []Launch
+	// held is the task's held TaskRun (not in runs until released), and
+	// release its release when the task runs now.
+	held    *v1.TaskRun
+	release *Release
 }
 
 // Evaluate decides what to do next for a PipelineRun. It never fails: a
@@ -158,6 +172,8 @@ type evaluation struct {
 	trs     map[string]*v1.TaskRun
 	base    substitution.Values
 	cancels []Cancel
+	// discards are held TaskRuns whose task will not run.
+	discards []*v1.TaskRun
 	// celErr is the first when expression whose CEL failed to evaluate.
 	celErr error
 

@@ -72,6 +72,9 @@ type fixture struct {
 	run     func(*v1.PipelineRun)
 	trs     []*v1.TaskRun
 	elapsed time.Duration
+	// eager turns eager scheduling on (D25); the other tests check
+	// Tekton's order of creation.
+	eager bool
 }
 
 func evaluate(t *testing.T, f fixture) state.Plan {
@@ -85,9 +88,11 @@ func evaluate(t *testing.T, f fixture) state.Plan {
 	if err != nil {
 		t.Fatalf("dag.Build: %v", err)
 	}
+	cfg := config.Default()
+	cfg.EagerScheduling = f.eager
 	return state.Evaluate(state.Input{
 		Run: pr, Spec: &f.spec, PipelineName: "pipe", Graph: g, TaskRuns: f.trs,
-		Now: t0.Add(f.elapsed), Config: config.Default(),
+		Now: t0.Add(f.elapsed), Config: cfg,
 	})
 }
 
