@@ -49,12 +49,14 @@ func controllerContainerID(ctx context.Context, cl *cluster) (string, error) {
 	return "", fmt.Errorf("no running %s pod in namespace %s", controllerDeployment, controllerNamespace)
 }
 
-// controllerRSS finds the controller's process on this node through its
-// cgroup (the bench runs on the node) and returns its resident set in bytes.
-func controllerRSS(ctx context.Context, cl *cluster) (int64, error) {
+// controllerProc finds the controller's process on this node through its
+// cgroup (the bench runs on the node) and returns its /proc directory:
+// the process of the container with more than 1 MiB resident (the
+// controller, not a pause-like shim).
+func controllerProc(ctx context.Context, cl *cluster) (string, error) {
 	id, err := controllerContainerID(ctx, cl)
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	cgs, _ := filepath.Glob("/proc/[0-9]*/cgroup")
 	for _, f := range cgs {
@@ -62,23 +64,38 @@ func controllerRSS(ctx context.Context, cl *cluster) (int64, error) {
 		if err != nil || !strings.Contains(string(b), id) {
 			continue
 		}
-		status, err := os.ReadFile(filepath.Join(filepath.Dir(f), "status"))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-				if err != nil {
-					return 0, fmt.Errorf("parsing VmRSS %q: %w", v, err)
-				}
-				if kb > 1024 { // skip the pause-like shims; the controller is the big one
-					return kb << 10, nil
-				}
-			}
+		if rss, err := procRSS(filepath.Dir(f)); err == nil && rss > 1<<20 {
+			return filepath.Dir(f), nil
 		}
 	}
-	return 0, fmt.Errorf("no process of container %s found under /proc", id)
+	return "", fmt.Errorf("no process of container %s found under /proc", id)
+}
+
+// controllerRSS is the controller process's resident set in bytes.
+func controllerRSS(ctx context.Context, cl *cluster) (int64, error) {
+	dir, err := controllerProc(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	return procRSS(dir)
+}
+
+// procRSS reads VmRSS from a /proc/<pid> directory.
+func procRSS(dir string) (int64, error) {
+	status, err := os.ReadFile(filepath.Join(dir, "status"))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parsing VmRSS %q: %w", v, err)
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS in %s/status", dir)
 }
 
 // controllerArgs returns the controller's command-line settings (API rates, workers).

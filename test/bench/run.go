@@ -11,13 +11,12 @@ import (
 
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 type options struct {
-	runs, throughputRuns, completed, dagTasks int
-	only, out                                 string
+	runs, throughputRuns, completed int
+	only, out                       string
 }
 
 func (o options) want(s string) bool {
@@ -53,6 +52,7 @@ func run(ctx context.Context, o options) error {
 		{"throughput", benchThroughput, true},
 		{"dag", benchDAG, true},
 		{"chain", benchChain, false},
+		{"chain60", benchChain60, false},
 		{"memory", benchMemory, false},
 	}
 	for _, s := range steps {
@@ -170,34 +170,6 @@ func (cl *cluster) timeUntilPods(ctx context.Context, objs []client.Object) (all
 		return 0, 0, fmt.Errorf("waiting for pods: %w", err)
 	}
 	return time.Since(start), created, nil
-}
-
-func benchDAG(ctx context.Context, cl *cluster, o options, r *report) error {
-	pr := &pipelinev1.PipelineRun{
-		ObjectMeta: metav1.ObjectMeta{Name: "dag", Namespace: cl.ns},
-		Spec:       pipelinev1.PipelineRunSpec{PipelineSpec: &pipelinev1.PipelineSpec{}},
-	}
-	for i := range o.dagTasks {
-		pr.Spec.PipelineSpec.Tasks = append(pr.Spec.PipelineSpec.Tasks, pipelinev1.PipelineTask{
-			Name:     fmt.Sprintf("t%d", i),
-			TaskSpec: &pipelinev1.EmbeddedTask{TaskSpec: *taskRun("x", 1, "true").Spec.TaskSpec},
-		})
-	}
-	done, err := cl.countUntil(ctx, &pipelinev1.TaskRunList{}, o.dagTasks, 5*time.Minute)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	if err := cl.c.Create(ctx, pr); err != nil {
-		return err
-	}
-	if err := <-done; err != nil {
-		return fmt.Errorf("waiting for TaskRuns: %w", err)
-	}
-	r.dag = time.Since(start)
-	r.dagN = o.dagTasks
-	fmt.Printf("  %d TaskRuns exist after %v\n", o.dagTasks, r.dag)
-	return nil
 }
 
 func benchMemory(ctx context.Context, cl *cluster, o options, r *report) error {
