@@ -11,6 +11,7 @@ import (
 
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
 	"github.com/slipway-ci/slipway/pkg/queue"
+	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
 // admit holds back a TaskRun that has not started and is over a TaskRun
@@ -94,6 +95,8 @@ func (r *Reconciler) lister(ctx context.Context) queue.Lister {
 		for i := range list.Items {
 			if !list.Items[i].IsDone() {
 				run, _ := queue.FromTaskRun(&list.Items[i])
+				// Held for its upstream (D25): not waiting for a slot yet.
+				run.Held = run.Held || resources.IsHeld(&list.Items[i])
 				out = append(out, run)
 			}
 		}

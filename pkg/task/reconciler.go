@@ -152,11 +152,13 @@ func (r *Reconciler) reconcile(ctx context.Context, rn *run) (ctrl.Result, error
 	if r.held(tr) {
 		return ctrl.Result{}, nil
 	}
+	if resources.IsHeld(tr) && !tr.IsCancelled() {
+		// Before the queue: a held TaskRun takes no slot of a concurrency
+		// limit, or it could keep the upstream it waits for from starting.
+		return ctrl.Result{}, r.reconcileHeld(ctx, rn)
+	}
 	if held, err := r.admit(ctx, rn); held || err != nil {
 		return ctrl.Result{RequeueAfter: queue.RecheckInterval}, err
-	}
-	if resources.IsHeld(tr) && !tr.IsCancelled() {
-		return ctrl.Result{}, r.reconcileHeld(ctx, rn)
 	}
 	r.start(tr)
 	if err := r.resolve(ctx, rn); err != nil {
