@@ -68,11 +68,19 @@ func waitRelease(ctx context.Context, path string) (map[string]string, error) {
 // readRelease returns the values in path, nil while it is missing or empty.
 func readRelease(path string) (map[string]string, error) {
 	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(strings.TrimSpace(string(b))) == 0) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the released values: %w", err)
+	}
+	return decodeRelease(b)
+}
+
+// decodeRelease decodes the release file's content, nil while it is empty.
+func decodeRelease(b []byte) (map[string]string, error) {
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil, nil
 	}
 	values := map[string]string{}
 	if err := json.Unmarshal(b, &values); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +91,30 @@ func TestExpandVars(t *testing.T) {
 			t.Errorf("expandVars(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzRelease: any release file content either decodes or is refused,
+// and whatever the values and the text, putting them in place never
+// panics, and a text without placeholders comes out as it went in.
+func FuzzRelease(f *testing.F) {
+	f.Add(`{"@slipway-held:p@":"v"}`, "echo @slipway-held:p@ $(HOME) $$")
+	f.Add(`{"@slipway-held:p@":"$(HOME)/$$(x)"}`, "@slipway-held:p@@slipway-held:p@")
+	f.Add(`{}`, "")
+	f.Add(`not json`, "$(")
+	f.Fuzz(func(t *testing.T, file, text string) {
+		values, err := decodeRelease([]byte(file))
+		if err != nil || values == nil {
+			return
+		}
+		env := func(k string) (string, bool) { return "/home/" + k, k == "HOME" }
+		o := applyRelease(Options{Script: text, Command: []string{text}, Stdout: text}, values, env)
+		for k := range values {
+			if k == "" || strings.Contains(text, k) {
+				return
+			}
+		}
+		if o.Script != text || o.Command[0] != text || o.Stdout != text {
+			t.Errorf("a text without placeholders changed: %q → %q, %q, %q", text, o.Script, o.Command[0], o.Stdout)
+		}
+	})
 }
