@@ -95,6 +95,10 @@ func TestEagerScheduling(t *testing.T) {
 			trs: []*v1.TaskRun{tr("a", -1, "run"), held(tr("b", -1, "run"))}},
 		want: eagerSummary{Discard: []string{"run-b"}, Children: []string{"run-a"}},
 	}, {
+		name: "a held TaskRun cancelled by hand counts as a cancelled run",
+		f:    fixture{spec: chain, eager: true, trs: []*v1.TaskRun{tr("a", -1, "run"), held(tr("b", -1, "cancel"))}},
+		want: eagerSummary{Children: []string{"run-a", "run-b"}},
+	}, {
 		name: "off by configuration",
 		f:    fixture{spec: chain, trs: []*v1.TaskRun{tr("a", -1, "run")}},
 		want: eagerSummary{Children: []string{"run-a"}},

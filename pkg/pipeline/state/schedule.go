@@ -42,7 +42,8 @@ func (e *evaluation) observe() {
 	}
 	for _, ts := range e.all() {
 		ts.runs = own[ts.name]
-		if len(ts.runs) == 1 && resources.IsHeld(ts.runs[0]) {
+		// A held TaskRun that is done (cancelled by hand) counts as run.
+		if len(ts.runs) == 1 && resources.IsHeld(ts.runs[0]) && !ts.runs[0].IsDone() {
 			ts.held, ts.runs = ts.runs[0], nil
 		}
 		ts.matrixed = ts.pt.IsMatrixed()
