@@ -189,4 +189,3 @@ func (e *env) lostChild(trs []pipelinev1.TaskRun, run string) bool {
 	}
 	return false
 }
-
