@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -59,13 +60,7 @@ func slowChain(i int) *pipelinev1.PipelineRun {
 func TestPodsDeletedAndEvicted(t *testing.T) {
 	e := newEnv(t, "pods")
 	ctx := context.Background()
-	for i := range podRuns {
-		pr := slowChain(i)
-		pr.Namespace = e.ns
-		if err := e.c.Create(ctx, pr); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.startChains(ctx, podRuns)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var deleted, evicted int
@@ -86,6 +81,58 @@ func TestPodsDeletedAndEvicted(t *testing.T) {
 	v := e.checkLost(ctx)
 	record(fmt.Sprintf("%d PipelineRuns (a → b, 2 retries each) while a pod of theirs, running or held, is deleted or evicted every 1.5 s", podRuns),
 		outcome(v.ok()), fmt.Sprintf("%s; %d pods deleted, %d evicted, all done in %s", v, deleted, evicted, elapsed.Round(time.Second)))
+	if !v.ok() {
+		t.Errorf("%s", v)
+	}
+}
+
+// startChains creates n slowChain PipelineRuns.
+func (e *env) startChains(ctx context.Context, n int) {
+	e.t.Helper()
+	for i := range n {
+		pr := slowChain(i)
+		pr.Namespace = e.ns
+		if err := e.c.Create(ctx, pr); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// TestNodeDrained: while PipelineRuns run, the node is drained (kubectl
+// drain: cordoned, every pod evicted; the controller's PodDisruptionBudget
+// keeps one replica, so on the one-node cluster the drain gives up after
+// its timeout) and uncordoned 10 s later. Every run must end: with the
+// right result, or failed for its evicted pods.
+func TestNodeDrained(t *testing.T) {
+	const n = 10
+	e := newEnv(t, "drain")
+	ctx := context.Background()
+	e.startChains(ctx, n)
+	time.Sleep(2 * time.Second)
+	var nodes corev1.NodeList
+	if err := e.c.List(ctx, &nodes); err != nil || len(nodes.Items) != 1 {
+		t.Fatalf("want one node: %v", err)
+	}
+	node := nodes.Items[0].Name
+	t.Cleanup(func() { _ = exec.Command("kubectl", "uncordon", node).Run() })
+	t0 := time.Now()
+	out, err := exec.Command("kubectl", "drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--force",
+		"--grace-period=10", "--timeout=30s").CombinedOutput()
+	drained := time.Since(t0)
+	if err != nil {
+		t.Logf("kubectl drain: %v\n%s", err, out)
+	}
+	evictions := strings.Count(string(out), " evicted")
+	kept := strings.Contains(string(out), "disruption budget")
+	time.Sleep(10 * time.Second)
+	if out, err := exec.Command("kubectl", "uncordon", node).CombinedOutput(); err != nil {
+		t.Fatalf("kubectl uncordon: %v\n%s", err, out)
+	}
+	e.waitRuns(ctx, n, 10*time.Minute)
+	v := e.checkLost(ctx)
+	record(fmt.Sprintf("%d PipelineRuns (a → b, 2 retries each) while the node is drained (kubectl drain, 30 s) and uncordoned 10 s later", n),
+		outcome(v.ok()), fmt.Sprintf("%s; drain evicted %d pods in %s, the controller's PodDisruptionBudget kept its last replica: %v; all done %s after the drain began",
+			v, evictions, drained.Round(time.Second), kept, time.Since(t0).Round(time.Second)))
 	if !v.ok() {
 		t.Errorf("%s", v)
 	}
@@ -122,12 +169,12 @@ func (e *env) losePod(ctx context.Context, evict bool) bool {
 
 // lostVerdict counts how the runs ended.
 type lostVerdict struct {
-	succeeded, wrongResult, lostFailures, otherFailures, extraPods, retries int
-	others                                                                  []string
+	runs, succeeded, wrongResult, lostFailures, otherFailures, extraPods, retries int
+	others                                                                        []string
 }
 
 func (v lostVerdict) ok() bool {
-	return v.wrongResult == 0 && v.otherFailures == 0 && v.extraPods == 0 && v.succeeded+v.lostFailures == podRuns
+	return v.wrongResult == 0 && v.otherFailures == 0 && v.extraPods == 0 && v.succeeded+v.lostFailures == v.runs
 }
 
 func (v lostVerdict) String() string {
@@ -159,6 +206,7 @@ func (e *env) checkLost(ctx context.Context) lostVerdict {
 			v.extraPods++
 		}
 	}
+	v.runs = len(prs.Items)
 	for _, pr := range prs.Items {
 		c := pr.Status.GetCondition(apis.ConditionSucceeded)
 		var i int
