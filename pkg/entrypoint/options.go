@@ -84,6 +84,10 @@ type Options struct {
 	// when expressions, output paths and environment get in place of the
 	// placeholders.
 	ReleaseFile string
+	// BreakOnFailure pauses the step when its process fails, and
+	// BreakBefore before it runs, until a debug script ends the pause
+	// (Tekton's TaskRun spec.debug breakpoints).
+	BreakOnFailure, BreakBefore bool
 	// CopyTo switches the binary into install mode: copy itself to this
 	// path and exit (used by the init container or node installer).
 	CopyTo string
@@ -113,6 +117,8 @@ const (
 	flagScriptsDir      = "scripts_dir"
 	flagCredentials     = "creds"
 	flagReleaseFile     = "release_file"
+	flagBreakOnFailure  = "breakpoint_on_failure"
+	flagBreakBefore     = "debug_before_step"
 	flagCopyTo          = "copy_to"
 	flagWaitAfterCopy   = "wait_after_copy"
 )
@@ -133,6 +139,12 @@ func (o Options) Args() []string {
 	add(flagStep, o.Step)
 	add(flagWaitFile, o.WaitFile)
 	add(flagReleaseFile, o.ReleaseFile)
+	if o.BreakOnFailure {
+		a = append(a, "-"+flagBreakOnFailure)
+	}
+	if o.BreakBefore {
+		a = append(a, "-"+flagBreakBefore)
+	}
 	add(flagPostFile, o.PostFile)
 	add(flagResults, strings.Join(o.Results, ","))
 	add(flagResultsDir, o.ResultsDir)
@@ -206,7 +218,7 @@ func Parse(args []string) (Options, error) {
 		}
 		return err
 	})
-	fs.BoolVar(&o.WaitAfterCopy, flagWaitAfterCopy, false, "after -copy_to, keep running until SIGTERM")
+	boolFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
 		return Options{}, fmt.Errorf("parsing entrypoint args: %w", err)
 	}
@@ -221,6 +233,13 @@ func Parse(args []string) (Options, error) {
 		return Options{}, err
 	}
 	return o, nil
+}
+
+// boolFlags registers the switches.
+func boolFlags(fs *flag.FlagSet, o *Options) {
+	fs.BoolVar(&o.WaitAfterCopy, flagWaitAfterCopy, false, "after -copy_to, keep running until SIGTERM")
+	fs.BoolVar(&o.BreakOnFailure, flagBreakOnFailure, false, "pause when the step fails, until a debug script says go on")
+	fs.BoolVar(&o.BreakBefore, flagBreakBefore, false, "pause before the step runs, until a debug script says go on")
 }
 
 // setLists fills the fields that travel encoded: comma-separated result

@@ -29,6 +29,8 @@ func TestOptionsRoundTrip(t *testing.T) {
 			{Kind: credentials.DockerConfig, Secret: "regcred"},
 		}}},
 		{name: "script without args", in: Options{Step: "s", Script: "echo hi"}},
+		{name: "held, with breakpoints", in: Options{Step: "s", Script: "echo @slipway-held:p@", ReleaseFile: "/slipway/release/values",
+			BreakOnFailure: true, BreakBefore: true}},
 		{name: "install mode", in: Options{CopyTo: "/slipway/bin/entrypoint"}},
 		{name: "install mode and wait", in: Options{CopyTo: "/var/lib/slipway/bin/entrypoint", WaitAfterCopy: true}},
 	}

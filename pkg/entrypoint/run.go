@@ -31,6 +31,8 @@ type Runner struct {
 	pollInterval   time.Duration
 	forwardSignals bool
 	creds          credentialPaths
+	// debugDir holds the debug scripts and the paused step's name (DebugDir).
+	debugDir string
 }
 
 // RunnerOption configures a Runner.
@@ -59,9 +61,14 @@ func withoutSignals() RunnerOption {
 	return func(r *Runner) { r.forwardSignals = false }
 }
 
+// withDebugDir moves DebugDir (tests only).
+func withDebugDir(dir string) RunnerOption {
+	return func(r *Runner) { r.debugDir = dir }
+}
+
 // NewRunner returns a Runner with the given options over the defaults.
 func NewRunner(opts ...RunnerOption) *Runner {
-	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true,
+	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true, debugDir: DebugDir,
 		creds: credentialPaths{secrets: CredsSecretsDir, creds: CredsDir, home: HomeDir, getenv: os.Getenv}}
 	for _, o := range opts {
 		o(r)
@@ -101,7 +108,7 @@ func (r *Runner) Run(ctx context.Context, o Options, stdout, stderr io.Writer) i
 	if err != nil {
 		return r.report(o, stderr, r.notStarted(o, "did not start", err))
 	}
-	res := r.execute(ctx, o, outw, errw)
+	res := r.breakOnFailure(ctx, o, r.execute(ctx, o, outw, errw), stderr)
 	closeOutputs()
 	return r.finish(o, stdout, stderr, before, res)
 }
@@ -145,7 +152,10 @@ func (r *Runner) prepare(ctx context.Context, o Options, stderr io.Writer) (Opti
 		out := r.notStarted(o, "did not start", err)
 		return o, &out
 	}
-	return o, r.checkWhen(o)
+	if out := r.checkWhen(o); out != nil {
+		return o, out
+	}
+	return o, r.breakBefore(ctx, o, stderr)
 }
 
 // checkWhen is the outcome of a step whose when expressions do not all

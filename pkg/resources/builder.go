@@ -65,6 +65,7 @@ func (b *builder) build() error {
 		b.addPrepare,
 		b.addSidecars,
 		b.addRelease,
+		b.addDebug,
 		b.addSteps,
 		b.checkMounts,
 	} {

@@ -57,7 +57,7 @@ func (b *builder) stepCredentials() []credentials.Credential {
 
 // stepInternalMounts are stepMounts plus the credential mounts.
 func (b *builder) stepInternalMounts() []corev1.VolumeMount {
-	if len(b.credMounts) == 0 && !b.stepsDir && !b.in.Held {
+	if len(b.credMounts) == 0 && !b.stepsDir && !b.in.Held && !debugging(b.in.TaskRun) {
 		return stepMounts
 	}
 	out := append([]corev1.VolumeMount(nil), stepMounts...)
@@ -66,6 +66,9 @@ func (b *builder) stepInternalMounts() []corev1.VolumeMount {
 	}
 	if b.in.Held {
 		out = append(out, releaseMount)
+	}
+	if debugging(b.in.TaskRun) {
+		out = append(out, debugMount)
 	}
 	return append(out, b.credMounts...)
 }

@@ -45,7 +45,6 @@ func TestMakePodErrors(t *testing.T) {
 		{"step when with CEL", func(in *PodInput) {
 			in.Spec.Steps[0].When = v1.StepWhenExpressions{{CEL: "'a' == 'a'"}}
 		}, `step "s": when with cel`, ErrUnsupported},
-		{"debug", func(in *PodInput) { in.TaskRun.Spec.Debug = &v1.TaskRunDebug{} }, "spec.debug", ErrUnsupported},
 		{"unknown stepSpec", func(in *PodInput) {
 			in.TaskRun.Spec.StepSpecs = []v1.TaskRunStepSpec{{Name: "nope"}}
 		}, `stepSpecs names "nope"`, nil},

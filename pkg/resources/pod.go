@@ -104,8 +104,6 @@ func LogArchiveOf(annotations map[string]string) *LogArchive {
 // checkTaskRun rejects TaskRun fields that Slipway does not implement.
 func checkTaskRun(tr *v1.TaskRun) error {
 	switch {
-	case tr.Spec.Debug != nil:
-		return unsupported("TaskRun spec.debug")
 	case tr.Spec.ComputeResources != nil:
 		return unsupported("TaskRun spec.computeResources (use stepSpecs or the steps' computeResources)")
 	}

@@ -150,6 +150,7 @@ func (b *builder) stepOptions(i int, st *v1.Step, name string, cmd []string) ent
 	if st.Timeout != nil {
 		opts.Timeout = st.Timeout.Duration
 	}
+	opts.BreakOnFailure, opts.BreakBefore = stepBreakpoints(b.in.TaskRun, st.Name)
 	for _, w := range st.When {
 		opts.When = append(opts.When, entrypoint.When{Input: w.Input, Operator: string(w.Operator), Values: w.Values})
 	}

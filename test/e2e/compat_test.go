@@ -460,6 +460,7 @@ spec:
       when: [{cel: "'a' + 'b'"}]
       taskSpec: {steps: [{name: s, image: busybox, script: "true"}]}
 `, &pipelinev1.PipelineRun{})
+	e.checkDebugBreakpoint()
 	bad := e.waitPipelineRunDone("celbad", time.Minute)
 	wantCondition(t, bad.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionFalse, "CELEvaluationFailed")
 	cel := e.waitPipelineRunDone("cel", 2*time.Minute)
