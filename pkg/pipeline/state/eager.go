@@ -81,7 +81,7 @@ func (e *evaluation) eager(ts *taskState) (Launch, bool) {
 	pt := *ts.pt.DeepCopy()
 	pt.Params = resolveParams(pt.Params, v)
 	for i, p := range pt.Params {
-		if !strings.Contains(paramText(p.Value), resultRefPrefix) {
+		if !unresolved(p.Value) {
 			continue
 		}
 		if p.Value.Type != v1.ParamTypeString || strings.Contains(p.Value.StringVal, "[*])") {
@@ -98,22 +98,6 @@ func (e *evaluation) eager(ts *taskState) (Launch, bool) {
 	}
 	name := resources.TaskRunName(e.pr.Name, ts.name, -1)
 	return Launch{Name: name, Task: l, Timeout: e.launchTimeout(ts), HeldFor: running}, true
-}
-
-// paramText is everything a param value says, for reference scanning.
-func paramText(pv v1.ParamValue) string {
-	switch pv.Type {
-	case v1.ParamTypeArray:
-		return strings.Join(pv.ArrayVal, "\n")
-	case v1.ParamTypeObject:
-		var b strings.Builder
-		for _, s := range pv.ObjectVal {
-			b.WriteString(s)
-			b.WriteByte('\n')
-		}
-		return b.String()
-	}
-	return pv.StringVal
 }
 
 // planEager adds the held TaskRuns that exist or are to be created to p,
