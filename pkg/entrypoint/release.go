@@ -31,8 +31,8 @@ func (r *Runner) release(ctx context.Context, o Options) (Options, error) {
 	if err != nil {
 		return o, err
 	}
-	o = applyRelease(o, values, os.LookupEnv)
-	return o, releaseEnv(values)
+	rep := newReplacers(values, os.LookupEnv)
+	return applyRelease(o, rep), releaseEnv(rep.expanded)
 }
 
 // waitRelease waits until path holds the values. The kubelet writes the
@@ -105,18 +105,29 @@ func releaser(values map[string]string) *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }
 
-// applyRelease puts the values into what the controller rendered with
-// placeholders: script, command, when expressions and output paths. The
-// kubelet expands $(VAR) in a container's args, which the values were not
-// in when it did: they are expanded here (getenv looks VAR up), except in
-// the script, which travels encoded and is never expanded.
-func applyRelease(o Options, values map[string]string, getenv func(string) (string, bool)) Options {
-	o.Script = releaser(values).Replace(o.Script)
+// replacers put the values in place of their placeholders: as they are
+// (raw), and with $(VAR) expanded as the kubelet expands container args
+// and env values, which the values were not in when it did (expanded;
+// getenv looks VAR up).
+type replacers struct {
+	raw, expanded *strings.Replacer
+}
+
+func newReplacers(values map[string]string, getenv func(string) (string, bool)) replacers {
 	expanded := make(map[string]string, len(values))
 	for k, v := range values {
 		expanded[k] = expandVars(v, getenv)
 	}
-	rep := releaser(expanded)
+	return replacers{raw: releaser(values), expanded: releaser(expanded)}
+}
+
+// applyRelease puts the values into what the controller rendered with
+// placeholders: script, command, when expressions and output paths, all
+// of them expanded but the script, which travels encoded and is never
+// expanded.
+func applyRelease(o Options, reps replacers) Options {
+	o.Script = reps.raw.Replace(o.Script)
+	rep := reps.expanded
 	if o.Command != nil {
 		cmd := make([]string, len(o.Command))
 		for i, c := range o.Command {
@@ -141,14 +152,9 @@ func applyRelease(o Options, values map[string]string, getenv func(string) (stri
 	return o
 }
 
-// releaseEnv puts the values, expanded as the kubelet expands env values,
-// into the environment variables that hold placeholders.
-func releaseEnv(values map[string]string) error {
-	expanded := make(map[string]string, len(values))
-	for k, v := range values {
-		expanded[k] = expandVars(v, os.LookupEnv)
-	}
-	rep := releaser(expanded)
+// releaseEnv puts the expanded values into the environment variables that
+// hold placeholders.
+func releaseEnv(rep *strings.Replacer) error {
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
 		if nv := rep.Replace(v); nv != v {

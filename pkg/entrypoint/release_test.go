@@ -40,7 +40,7 @@ func TestApplyRelease(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(tc.want, applyRelease(tc.in, values, env)); diff != "" {
+			if diff := cmp.Diff(tc.want, applyRelease(tc.in, newReplacers(values, env))); diff != "" {
 				t.Errorf("applyRelease (-want +got):\n%s", diff)
 			}
 		})
@@ -107,7 +107,7 @@ func FuzzRelease(f *testing.F) {
 			return
 		}
 		env := func(k string) (string, bool) { return "/home/" + k, k == "HOME" }
-		o := applyRelease(Options{Script: text, Command: []string{text}, Stdout: text}, values, env)
+		o := applyRelease(Options{Script: text, Command: []string{text}, Stdout: text}, newReplacers(values, env))
 		for k := range values {
 			if k == "" || strings.Contains(text, k) {
 				return
