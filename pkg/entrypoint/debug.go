@@ -18,22 +18,28 @@ const (
 	breakpointExit = ".breakpointexit"
 )
 
+// debugAction is what a debug script says and whether it fails the step.
+type debugAction struct {
+	says string
+	fail bool
+}
+
 // debugScripts are the scripts of Tekton's debug documentation: the
 // first two end a breakpoint on failure, the others one before a step.
-var debugScripts = map[string]string{
-	"debug-continue":                 "continue: the step counts as succeeded",
-	"debug-fail-continue":            "fail: the step counts as failed",
-	"debug-beforestep-continue":      "continue: the step runs",
-	"debug-beforestep-fail-continue": "fail: the step fails without running",
+var debugScripts = map[string]debugAction{
+	"debug-continue":                 {says: "continue: the step counts as succeeded"},
+	"debug-fail-continue":            {says: "fail: the step counts as failed", fail: true},
+	"debug-beforestep-continue":      {says: "continue: the step runs"},
+	"debug-beforestep-fail-continue": {says: "fail: the step fails without running", fail: true},
 }
 
 // debugScript is the script name in the debug directory dir.
-func debugScript(dir, name, says string) string {
+func debugScript(dir, name string, a debugAction) string {
 	marker := `"$f` + breakpointExit + `"`
-	if name == "debug-fail-continue" || name == "debug-beforestep-fail-continue" {
+	if a.fail {
 		marker = `"$f` + breakpointExit + ErrSuffix + `"`
 	}
-	return "#!/bin/sh\nset -e\nf=$(cat " + filepath.Join(dir, "info", "current") + ")\ntouch " + marker + "\necho '" + name + ": " + says + "'\n"
+	return "#!/bin/sh\nset -e\nf=$(cat " + filepath.Join(dir, "info", "current") + ")\ntouch " + marker + "\necho '" + name + ": " + a.says + "'\n"
 }
 
 // pause holds the step at a breakpoint until a debug script ends it and
@@ -46,8 +52,8 @@ func (r *Runner) pause(ctx context.Context, o Options, stderr io.Writer, at stri
 	if err := os.MkdirAll(scripts, 0o755); err != nil {
 		return false, err
 	}
-	for name, says := range debugScripts {
-		if err := os.WriteFile(filepath.Join(scripts, name), []byte(debugScript(r.debugDir, name, says)), 0o755); err != nil {
+	for name, a := range debugScripts {
+		if err := os.WriteFile(filepath.Join(scripts, name), []byte(debugScript(r.debugDir, name, a)), 0o755); err != nil {
 			return false, fmt.Errorf("writing debug script %s: %w", name, err)
 		}
 	}

@@ -14,8 +14,8 @@ import (
 // the shim waits for it.
 func TestDebugScripts(t *testing.T) {
 	t.Parallel()
-	for name := range debugScripts {
-		s := debugScript("/d", name, "x")
+	for name, a := range debugScripts {
+		s := debugScript("/d", name, a)
 		want := `"$f` + breakpointExit + `"`
 		if strings.Contains(name, "fail") {
 			want = `"$f` + breakpointExit + ErrSuffix + `"`
@@ -24,6 +24,22 @@ func TestDebugScripts(t *testing.T) {
 			t.Errorf("%s:\n%s", name, s)
 		}
 	}
+}
+
+// answerBreakpoint does what a debug script does once the step whose
+// marker is post says it is paused (info): continue, or fail.
+func answerBreakpoint(info, post string, cont bool) {
+	for {
+		if b, err := os.ReadFile(info); err == nil && string(b) == post {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	marker := post + breakpointExit
+	if !cont {
+		marker += ErrSuffix
+	}
+	_ = os.WriteFile(marker, nil, 0o644)
 }
 
 // TestBreakOnFailure: a failed step waits at its breakpoint; the continue
@@ -35,19 +51,7 @@ func TestBreakOnFailure(t *testing.T) {
 	for _, cont := range []bool{true, false} {
 		post := filepath.Join(t.TempDir(), "out")
 		o := Options{Step: "s", PostFile: post, BreakOnFailure: true}
-		go func() {
-			for {
-				if b, err := os.ReadFile(info); err == nil && string(b) == post {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			marker := post + breakpointExit
-			if !cont {
-				marker += ErrSuffix
-			}
-			_ = os.WriteFile(marker, nil, 0o644)
-		}()
+		go answerBreakpoint(info, post, cont)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var stderr bytes.Buffer
 		res := NewRunner(withoutSignals(), withDebugDir(dir)).breakOnFailure(ctx, o, execResult{exitCode: 3}, &stderr)
@@ -69,19 +73,7 @@ func TestBreakBefore(t *testing.T) {
 	info := filepath.Join(dir, "info", "current")
 	for _, cont := range []bool{true, false} {
 		post := filepath.Join(t.TempDir(), "out")
-		go func() {
-			for {
-				if b, err := os.ReadFile(info); err == nil && string(b) == post {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			marker := post + breakpointExit
-			if !cont {
-				marker += ErrSuffix
-			}
-			_ = os.WriteFile(marker, nil, 0o644)
-		}()
+		go answerBreakpoint(info, post, cont)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		var stderr bytes.Buffer
 		out := NewRunner(withoutSignals(), withDebugDir(dir)).breakBefore(ctx, Options{Step: "s", PostFile: post, BreakBefore: true}, &stderr)
