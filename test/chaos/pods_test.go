@@ -178,7 +178,7 @@ func (v lostVerdict) ok() bool {
 }
 
 func (v lostVerdict) String() string {
-	s := fmt.Sprintf("%d succeeded with the right result, %d failed for a lost pod (retries exhausted), %d wrong results, %d failed otherwise, %d TaskRuns with more than one pod per attempt, %d retries",
+	s := fmt.Sprintf("%d succeeded with the right result, %d failed for a lost pod (retries exhausted), %d wrong results, %d failed otherwise, %d pods beyond one per attempt, %d retries",
 		v.succeeded, v.lostFailures, v.wrongResult, v.otherFailures, v.extraPods, v.retries)
 	if len(v.others) > 0 {
 		s += "; " + strings.Join(v.others[:min(3, len(v.others))], "; ")
@@ -196,16 +196,10 @@ func (e *env) checkLost(ctx context.Context) lostVerdict {
 			e.t.Fatal(err)
 		}
 	}
-	perTaskRun := map[string]int{}
-	for _, p := range pods.Items {
-		perTaskRun[p.Labels["tekton.dev/taskRun"]]++
-	}
 	for _, tr := range trs.Items {
 		v.retries += len(tr.Status.RetriesStatus)
-		if n := perTaskRun[tr.Name]; n > 1+len(tr.Status.RetriesStatus) {
-			v.extraPods++
-		}
 	}
+	v.extraPods = extraPods(trs.Items, pods.Items)
 	v.runs = len(prs.Items)
 	for _, pr := range prs.Items {
 		c := pr.Status.GetCondition(apis.ConditionSucceeded)

@@ -100,20 +100,11 @@ func (e *env) check(ctx context.Context, names []string) verdict {
 	if err := e.c.List(ctx, &pods, client.InNamespace(e.ns)); err != nil {
 		e.t.Fatal(err)
 	}
-	perRun, perTaskRun := map[string]int{}, map[string]int{}
-	attempts := map[string]int{}
+	perRun := map[string]int{}
 	for _, tr := range trs.Items {
 		perRun[tr.Labels["tekton.dev/pipelineRun"]]++
-		attempts[tr.Name] = 1 + len(tr.Status.RetriesStatus)
 	}
-	for _, p := range pods.Items {
-		perTaskRun[p.Labels["tekton.dev/taskRun"]]++
-	}
-	for name, n := range perTaskRun {
-		if n > attempts[name] {
-			v.extraPods += n - attempts[name]
-		}
-	}
+	v.extraPods = extraPods(trs.Items, pods.Items)
 	for i, name := range names {
 		var pr pipelinev1.PipelineRun
 		if err := e.c.Get(ctx, client.ObjectKey{Namespace: e.ns, Name: name}, &pr); err != nil {
@@ -122,6 +113,24 @@ func (e *env) check(ctx context.Context, names []string) verdict {
 		v.tally(pr, i, perRun[name])
 	}
 	return v
+}
+
+// extraPods counts the pods beyond one per attempt of their TaskRun.
+func extraPods(trs []pipelinev1.TaskRun, pods []corev1.Pod) int {
+	attempts, perTaskRun := map[string]int{}, map[string]int{}
+	for _, tr := range trs {
+		attempts[tr.Name] = 1 + len(tr.Status.RetriesStatus)
+	}
+	for _, p := range pods {
+		perTaskRun[p.Labels["tekton.dev/taskRun"]]++
+	}
+	extra := 0
+	for name, n := range perTaskRun {
+		if n > attempts[name] {
+			extra += n - attempts[name]
+		}
+	}
+	return extra
 }
 
 func (v *verdict) tally(pr pipelinev1.PipelineRun, i, taskRuns int) {

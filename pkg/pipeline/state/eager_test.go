@@ -14,9 +14,7 @@ import (
 // held marks a fixture TaskRun as created ahead of its upstream tasks.
 func held(r *v1.TaskRun) *v1.TaskRun {
 	r.Annotations = map[string]string{resources.AnnotationHeld: "a"}
-	for _, p := range []string{"res"} {
-		r.Spec.Params = append(r.Spec.Params, v1.Param{Name: p, Value: str(resources.HeldToken(p))})
-	}
+	r.Spec.Params = append(r.Spec.Params, v1.Param{Name: "res", Value: str(resources.HeldToken("res"))})
 	return r
 }
 
