@@ -2,18 +2,15 @@ package task
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/entrypoint"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -25,15 +22,8 @@ import (
 func TestHeldTaskRun(t *testing.T) {
 	maybeSkip(t)
 	ns := newNamespace(t)
-	b, _ := json.Marshal(map[string]any{"data": map[string]any{"concurrency-limits": fmt.Sprintf(
-		"- {name: held-lane, kind: TaskRun, namespace: %s, max: 1, selector: {matchLabels: {lane: h}}}", ns)}})
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: config.ConfigMapName}}
-	if err := itest.client.Patch(context.Background(), cm, client.RawPatch(types.MergePatchType, b)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = itest.client.Patch(context.Background(), cm, client.RawPatch(types.MergePatchType, []byte(`{"data":{"concurrency-limits":null}}`)))
-	})
+	setConfigKey(t, "concurrency-limits", fmt.Sprintf(
+		"- {name: held-lane, kind: TaskRun, namespace: %s, max: 1, selector: {matchLabels: {lane: h}}}", ns))
 	apply(t, ns, &v1.TaskRun{}, fmt.Sprintf(`
 metadata: {name: held, labels: {lane: h}, annotations: {%q: up}}
 spec:

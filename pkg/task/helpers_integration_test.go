@@ -2,6 +2,7 @@ package task
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/entrypoint"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -28,6 +30,21 @@ func newNamespace(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return ns.Name
+}
+
+// setConfigKey sets key of the controller's slipway-config to value for
+// the rest of the test, and removes it after.
+func setConfigKey(t *testing.T, key string, value any) {
+	t.Helper()
+	set := func(v any) error {
+		b, _ := json.Marshal(map[string]any{"data": map[string]any{key: v}})
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: config.ConfigMapName}}
+		return itest.client.Patch(context.Background(), cm, client.RawPatch(types.MergePatchType, b))
+	}
+	if err := set(value); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = set(nil) })
 }
 
 // apply creates the TaskRun or Task written as YAML in namespace ns.

@@ -1,18 +1,12 @@
 package task
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/entrypoint"
 )
 
@@ -27,15 +21,7 @@ func TestTaskRunConcurrencyLimit(t *testing.T) {
 - {name: one, kind: TaskRun, namespace: %[1]s, max: 1, selector: {matchLabels: {lane: a}}}
 - {name: solo, kind: TaskRun, namespace: %[1]s, max: 1, strategy: cancel-newest, selector: {matchLabels: {lane: b}}}
 `, ns)
-	setLimits := func(v any) error {
-		b, _ := json.Marshal(map[string]any{"data": map[string]any{"concurrency-limits": v}})
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: controllerNamespace, Name: config.ConfigMapName}}
-		return itest.client.Patch(context.Background(), cm, client.RawPatch(types.MergePatchType, b))
-	}
-	if err := setLimits(limits); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = setLimits(nil) })
+	setConfigKey(t, "concurrency-limits", limits)
 	run := func(name, lane string) {
 		apply(t, ns, &v1.TaskRun{}, fmt.Sprintf(`
 metadata: {name: %s, labels: {lane: %s}}
