@@ -12,23 +12,6 @@ import (
 	"knative.dev/pkg/apis"
 )
 
-// sortByStart orders TaskRuns by start time, then creation, then name.
-func sortByStart(trs []v1.TaskRun) {
-	start := func(tr *v1.TaskRun) time.Time {
-		if tr.Status.StartTime != nil {
-			return tr.Status.StartTime.Time
-		}
-		return tr.CreationTimestamp.Time
-	}
-	sort.SliceStable(trs, func(i, j int) bool {
-		a, b := start(&trs[i]), start(&trs[j])
-		if !a.Equal(b) {
-			return a.Before(b)
-		}
-		return trs[i].Name < trs[j].Name
-	})
-}
-
 // duration is how long from start to end (or to now while running),
 // rounded for people: "850ms", "12.3s", "4m05s".
 func duration(start, end *metav1.Time, now time.Time) string {

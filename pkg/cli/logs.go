@@ -109,6 +109,7 @@ type logReader struct {
 	store  logs.Store
 	p      *printer
 	follow bool
+	order  *printOrder // while following a PipelineRun
 	// openLog opens a step's log; tests replace it.
 	openLog func(ctx context.Context, tr *v1.TaskRun, s v1.StepState) (io.ReadCloser, error)
 }
@@ -138,6 +139,9 @@ func (lr *logReader) ticker() func() {
 // when not following; as they start, side by side, when following.
 func (lr *logReader) pipelineRun(ctx context.Context, t target) (target, error) {
 	seen := map[string]bool{}
+	if lr.follow {
+		lr.order = newPrintOrder(t.pr)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 1)
 	for {
@@ -161,6 +165,7 @@ func (lr *logReader) pipelineRun(ctx context.Context, t target) (target, error) 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer close(lr.order.printed(tr.Name))
 				if _, err := lr.taskRun(ctx, &tr, task); err != nil {
 					select {
 					case errs <- err:
@@ -207,6 +212,9 @@ func (lr *logReader) taskRun(ctx context.Context, tr *v1.TaskRun, task string) (
 		var step *v1.StepState
 		var err error
 		tr, step, err = lr.waitStep(ctx, tr, i)
+		if err == nil && step != nil && i == 0 && lr.follow {
+			err = lr.waitAncestors(ctx, task)
+		}
 		if err != nil || step == nil {
 			lr.p.setProgress(task, 0, 0, "", time.Time{})
 			return target{tr: tr}, err

@@ -142,6 +142,6 @@ func children(ctx context.Context, c client.Client, pr *v1.PipelineRun) ([]v1.Ta
 			}
 		}
 	}
-	sortByStart(out)
+	execOrder(out, graphOf(pr))
 	return out, nil
 }

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+
+	"github.com/slipway-ci/slipway/pkg/resources"
+)
+
+// taskGraph is, for each pipeline task, the pipeline tasks it runs after
+// (result references and runAfter; every DAG task for a finally task).
+type taskGraph map[string][]string
+
+// graphOf is pr's task graph, from the spec its status recorded (or its
+// own embedded spec before the first reconcile).
+func graphOf(pr *v1.PipelineRun) taskGraph {
+	spec := pr.Status.PipelineSpec
+	if spec == nil {
+		spec = pr.Spec.PipelineSpec
+	}
+	g := taskGraph{}
+	if spec == nil {
+		return g
+	}
+	for name, deps := range v1.PipelineTaskList(spec.Tasks).Deps() {
+		g[name] = deps
+	}
+	var all []string
+	for _, pt := range spec.Tasks {
+		all = append(all, pt.Name)
+	}
+	for _, f := range spec.Finally {
+		g[f.Name] = all
+	}
+	return g
+}
+
+// depths is, for each task, the longest chain of tasks it runs after.
+func (g taskGraph) depths() map[string]int {
+	d := map[string]int{}
+	var visit func(task string, seen map[string]bool) int
+	visit = func(task string, seen map[string]bool) int {
+		if n, ok := d[task]; ok {
+			return n
+		}
+		if seen[task] { // a cycle, which validation refuses: stop here
+			return 0
+		}
+		seen[task] = true
+		n := 0
+		for _, up := range g[task] {
+			n = max(n, visit(up, seen)+1)
+		}
+		d[task] = n
+		return n
+	}
+	for task := range g {
+		visit(task, map[string]bool{})
+	}
+	return d
+}
+
+// ancestors is every task that task runs after, directly or not.
+func (g taskGraph) ancestors(task string) map[string]bool {
+	out := map[string]bool{}
+	todo := append([]string(nil), g[task]...)
+	for len(todo) > 0 {
+		up := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if !out[up] {
+			out[up] = true
+			todo = append(todo, g[up]...)
+		}
+	}
+	return out
+}
+
+// execOrder orders TaskRuns as they ran: by start time (creation for one
+// not started); within one second (the times have whole seconds) a task
+// before the tasks that run after it; then by name.
+func execOrder(trs []v1.TaskRun, g taskGraph) {
+	depth := g.depths()
+	start := func(tr *v1.TaskRun) time.Time {
+		if tr.Status.StartTime != nil {
+			return tr.Status.StartTime.Time
+		}
+		return tr.CreationTimestamp.Time
+	}
+	sort.SliceStable(trs, func(i, j int) bool {
+		a, b := start(&trs[i]), start(&trs[j])
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		da, db := depth[trs[i].Labels[resources.LabelPipelineTask]], depth[trs[j].Labels[resources.LabelPipelineTask]]
+		if da != db {
+			return da < db
+		}
+		return trs[i].Name < trs[j].Name
+	})
+}
+
+// printOrder keeps a followed PipelineRun's output in execution order: a
+// task's log starts only after the logs of the tasks it ran after have
+// been printed, while tasks that run side by side print side by side.
+type printOrder struct {
+	pr   *v1.PipelineRun
+	mu   sync.Mutex
+	done map[string]chan struct{} // by TaskRun name, closed once printed
+}
+
+func newPrintOrder(pr *v1.PipelineRun) *printOrder {
+	return &printOrder{pr: pr, done: map[string]chan struct{}{}}
+}
+
+// printed is closed once the TaskRun's log has been printed.
+func (o *printOrder) printed(taskRun string) chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ch, ok := o.done[taskRun]
+	if !ok {
+		ch = make(chan struct{})
+		o.done[taskRun] = ch
+	}
+	return ch
+}
+
+// waitAncestors returns once every existing TaskRun of a task that task
+// runs after has been printed. Those exist before task starts, and the
+// follow loop prints every TaskRun it lists.
+func (lr *logReader) waitAncestors(ctx context.Context, task string) error {
+	o := lr.order
+	if o == nil || task == "" {
+		return nil
+	}
+	t, err := refresh(ctx, lr.c, target{pr: o.pr}) // its status has the spec by now
+	if err != nil {
+		return err
+	}
+	up := graphOf(t.pr).ancestors(task)
+	if len(up) == 0 {
+		return nil
+	}
+	trs, err := children(ctx, lr.c, t.pr)
+	if err != nil {
+		return err
+	}
+	for _, tr := range trs {
+		if !up[tr.Labels[resources.LabelPipelineTask]] {
+			continue
+		}
+		select {
+		case <-o.printed(tr.Name):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
