@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/slipway-ci/slipway/pkg/failure"
 	"github.com/slipway-ci/slipway/pkg/pipeline/state"
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
@@ -57,9 +58,10 @@ func (r *Reconciler) createPVCs(ctx context.Context, pr *v1.PipelineRun, needed 
 	return claims, nil
 }
 
-// createTaskRuns creates the planned TaskRuns concurrently. AlreadyExists
-// is fine when this PipelineRun owns the TaskRun (a previous reconcile made
-// it); it is an error otherwise.
+// createTaskRuns creates the planned children concurrently. AlreadyExists
+// is fine when this PipelineRun owns the child (a previous reconcile made
+// it); it is an error otherwise. A child the API server refuses as invalid
+// fails the run (CreateRunFailed), as in Tekton: no retry would change it.
 func (r *Reconciler) createTaskRuns(ctx context.Context, pr *v1.PipelineRun, pipelineName string, claims map[string]string, launches []state.Launch) error {
 	return r.forEach(len(launches), func(i int) error {
 		l := launches[i]
@@ -74,18 +76,64 @@ func (r *Reconciler) createTaskRuns(ctx context.Context, pr *v1.PipelineRun, pip
 		if r.recentlyCreated(key) {
 			return nil // the cache has not caught up with our own create yet
 		}
-		err = r.client.Create(ctx, child)
-		if err == nil {
-			r.created.Store(key, time.Now())
+		if ref := l.Task.PipelineRef; ref != nil && ref.Name != "" && ref.Resolver == "" {
+			if err := r.checkCycle(ctx, pr, ref.Name); err != nil {
+				return err
+			}
 		}
-		if apierrors.IsAlreadyExists(err) {
-			return r.checkOwned(ctx, pr, child)
+		return r.create(ctx, pr, key, child)
+	})
+}
+
+// create creates one child (see createTaskRuns).
+func (r *Reconciler) create(ctx context.Context, pr *v1.PipelineRun, key string, child client.Object) error {
+	kind := child.GetObjectKind().GroupVersionKind().Kind
+	err := r.client.Create(ctx, child)
+	switch {
+	case err == nil:
+		r.created.Store(key, time.Now())
+		return nil
+	case apierrors.IsAlreadyExists(err):
+		return r.checkOwned(ctx, pr, child)
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		return failure.Userf(v1.PipelineRunReasonCreateRunFailed.String(), "creating %s %s: %v", kind, child.GetName(), err)
+	}
+	return fmt.Errorf("creating %s %s: %w", kind, child.GetName(), err)
+}
+
+// maxNesting bounds the walk up a chain of child PipelineRuns.
+const maxNesting = 64
+
+// checkCycle refuses a child PipelineRun of Pipeline name when pr, or a
+// PipelineRun above it, already runs that Pipeline: Tekton's check, on the
+// tekton.dev/pipeline labels up the chain of controlling PipelineRuns.
+func (r *Reconciler) checkCycle(ctx context.Context, pr *v1.PipelineRun, name string) error {
+	var chain []string
+	cur := pr
+	for range maxNesting {
+		p := cur.Labels[resources.LabelPipeline]
+		if p == name {
+			return failure.Userf(v1.PipelineRunReasonCreateRunFailed.String(),
+				"detected cycle in pipeline-in-pipeline: pipeline %q is already running in ancestor chain %v", name, chain)
+		}
+		if p != "" {
+			chain = append(chain, p)
+		}
+		owner := metav1.GetControllerOf(cur)
+		if owner == nil || owner.Kind != "PipelineRun" {
+			return nil
+		}
+		parent := &v1.PipelineRun{}
+		err := r.client.Get(ctx, types.NamespacedName{Namespace: pr.Namespace, Name: owner.Name}, parent)
+		if apierrors.IsNotFound(err) {
+			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("creating %s %s: %w", child.GetObjectKind().GroupVersionKind().Kind, l.Name, err)
+			return fmt.Errorf("reading PipelineRun %s above %s: %w", owner.Name, pr.Name, err)
 		}
-		return nil
-	})
+		cur = parent
+	}
+	return nil
 }
 
 // checkOwned reads back a child that already exists (obj is of its kind)
@@ -122,23 +170,39 @@ func (r *Reconciler) recentlyCreated(key string) bool {
 }
 
 // cancelTaskRuns sets spec.status TaskRunCancelled on the given TaskRuns,
-// and RunCancelled on those that are CustomRuns (custom).
-func (r *Reconciler) cancelTaskRuns(ctx context.Context, pr *v1.PipelineRun, cancels []state.Cancel, custom map[string]bool) error {
+// RunCancelled on CustomRuns and Cancelled on child PipelineRuns (kinds).
+func (r *Reconciler) cancelTaskRuns(ctx context.Context, pr *v1.PipelineRun, cancels []state.Cancel, kinds map[string]string) error {
 	return r.forEach(len(cancels), func(i int) error {
 		c := cancels[i]
-		var obj client.Object = &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: c.Name}}
-		status := string(v1.TaskRunSpecStatusCancelled)
-		if custom[c.Name] {
-			obj = &v1beta1.CustomRun{ObjectMeta: metav1.ObjectMeta{Namespace: pr.Namespace, Name: c.Name}}
-			status = string(v1beta1.CustomRunSpecStatusCancelled)
+		meta := metav1.ObjectMeta{Namespace: pr.Namespace, Name: c.Name}
+		var obj client.Object = &v1.TaskRun{ObjectMeta: meta}
+		spec := map[string]any{"status": v1.TaskRunSpecStatusCancelled, "statusMessage": c.Message}
+		switch kinds[c.Name] {
+		case kindCustomRun:
+			obj = &v1beta1.CustomRun{ObjectMeta: meta}
+			spec["status"] = v1beta1.CustomRunSpecStatusCancelled
+		case kindPipelineRun:
+			obj = &v1.PipelineRun{ObjectMeta: meta}
+			spec = map[string]any{"status": v1.PipelineRunSpecStatusCancelled}
 		}
-		patch := fmt.Sprintf(`{"spec":{"status":%q,"statusMessage":%q}}`, status, c.Message)
-		err := r.client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(patch)))
+		patch, err := json.Marshal(map[string]any{"spec": spec})
+		if err != nil {
+			return err
+		}
+		err = r.client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch))
 		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("cancelling TaskRun %s: %w", c.Name, err)
+			return fmt.Errorf("cancelling %s %s: %w", kindOf(kinds, c.Name), c.Name, err)
 		}
 		return nil
 	})
+}
+
+// kindOf is the kind of the child named name.
+func kindOf(kinds map[string]string, name string) string {
+	if k := kinds[name]; k != "" {
+		return k
+	}
+	return "TaskRun"
 }
 
 // releaseTaskRuns releases held TaskRuns (D25): one patch gives them the

@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -20,7 +21,8 @@ import (
 // runs and waits for them (cancel-oldest). held: it must not start in
 // this pass, and pr.Status says why.
 func (r *Reconciler) admit(ctx context.Context, pr *v1.PipelineRun) (held bool, err error) {
-	if r.queue == nil || pr.Status.StartTime != nil || pr.IsCancelled() || pr.IsGracefullyCancelled() || pr.IsGracefullyStopped() {
+	if r.queue == nil || pr.Status.StartTime != nil || pr.IsCancelled() || pr.IsGracefullyCancelled() || pr.IsGracefullyStopped() ||
+		isChild(pr) {
 		return false, nil
 	}
 	cfg, err := cluster.Load(ctx, r.client, r.namespace)
@@ -87,6 +89,13 @@ func (r *Reconciler) released(ctx context.Context, key types.NamespacedName, pr 
 	return r.queue.Done(queue.KindPipelineRun, key, run, cfg.ConcurrencyLimits, r.lister(ctx))
 }
 
+// isChild reports whether pr is a child PipelineRun (a pipeline in a
+// pipeline): it is part of its parent's run, which the limits counted.
+func isChild(pr *v1.PipelineRun) bool {
+	c := metav1.GetControllerOf(pr)
+	return c != nil && c.Kind == "PipelineRun"
+}
+
 // lister lists the PipelineRuns that limits count, from the cache and
 // without copies (read only).
 func (r *Reconciler) lister(ctx context.Context) queue.Lister {
@@ -97,7 +106,7 @@ func (r *Reconciler) lister(ctx context.Context) queue.Lister {
 		}
 		out := make([]*queue.Run, 0, len(list.Items))
 		for i := range list.Items {
-			if list.Items[i].IsDone() {
+			if list.Items[i].IsDone() || isChild(&list.Items[i]) {
 				continue
 			}
 			run, _ := queue.FromPipelineRun(&list.Items[i])

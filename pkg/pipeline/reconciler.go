@@ -136,14 +136,18 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 		r.fail(pr, v1.PipelineRunReasonInvalidGraph.String(), fmt.Sprintf("PipelineRun %s/%s: %v", pr.Namespace, pr.Name, err))
 		return ctrl.Result{}, nil
 	}
-	trs, custom, err := r.children(ctx, pr)
+	trs, kinds, err := r.children(ctx, pr)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	plan := state.Evaluate(state.Input{
 		Run: pr, Spec: spec, PipelineName: name, Graph: g, TaskRuns: trs, Now: r.clock.Now(), Config: cfg,
 	})
-	if err := r.act(ctx, pr, name, plan, custom); err != nil {
+	if err := r.act(ctx, pr, name, plan, kinds); err != nil {
+		if ue, ok := failure.AsUser(err); ok {
+			r.fail(pr, ue.Reason, ue.Error())
+			return ctrl.Result{}, nil
+		}
 		return ctrl.Result{}, err
 	}
 	r.applyPlan(pr, plan)
@@ -151,7 +155,7 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 }
 
 // act creates and cancels children as the plan says.
-func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName string, plan state.Plan, custom map[string]bool) error {
+func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName string, plan state.Plan, kinds map[string]string) error {
 	claims, err := r.createPVCs(ctx, pr, len(plan.Create) > 0)
 	if err != nil {
 		return err
@@ -159,7 +163,7 @@ func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName s
 	if err := r.createTaskRuns(ctx, pr, pipelineName, claims, plan.Create); err != nil {
 		return err
 	}
-	if err := r.cancelTaskRuns(ctx, pr, plan.Cancel, custom); err != nil {
+	if err := r.cancelTaskRuns(ctx, pr, plan.Cancel, kinds); err != nil {
 		return err
 	}
 	if err := r.releaseTaskRuns(ctx, pr, plan.Release); err != nil {
@@ -174,11 +178,11 @@ func (r *Reconciler) act(ctx context.Context, pr *v1.PipelineRun, pipelineName s
 	return nil
 }
 
-// children lists the run's TaskRuns and CustomRuns through the cache,
-// keeping only those it controls; CustomRuns come as TaskRun views, and
-// custom names them.
-func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.TaskRun, map[string]bool, error) {
-	customs, custom, err := r.customChildren(ctx, pr)
+// children lists the run's TaskRuns, CustomRuns and child PipelineRuns
+// through the cache, keeping only those it controls; the others come as
+// TaskRun views, and kinds names their kinds.
+func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.TaskRun, map[string]string, error) {
+	others, kinds, err := r.otherChildren(ctx, pr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,7 +198,7 @@ func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.Ta
 			out = append(out, &list.Items[i])
 		}
 	}
-	return append(out, customs...), custom, nil
+	return append(out, others...), kinds, nil
 }
 
 // fail marks the run failed for a reason the user must fix.

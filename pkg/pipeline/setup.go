@@ -79,6 +79,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		For(&v1.PipelineRun{}).
 		Owns(&v1.TaskRun{}).
 		Owns(&v1beta1.CustomRun{}).
+		Owns(&v1.PipelineRun{}). // child PipelineRuns (pipelines in pipelines)
 		Owns(&corev1.PersistentVolumeClaim{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: o.Workers})
 	if o.Remote != nil {

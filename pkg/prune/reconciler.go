@@ -66,13 +66,13 @@ func toGroup(label string) handler.EventHandler {
 	})
 }
 
-// doneRuns passes finished PipelineRuns and finished TaskRuns that no
-// PipelineRun owns (those go with their PipelineRun).
+// doneRuns passes finished runs that no PipelineRun owns: TaskRuns and
+// child PipelineRuns (pipelines in pipelines) go with their PipelineRun.
 func doneRuns() builder.WatchesOption {
 	return builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 		switch r := o.(type) {
 		case *v1.PipelineRun:
-			return r.IsDone()
+			return r.IsDone() && r.Labels[labelPipelineRun] == ""
 		case *v1.TaskRun:
 			return r.IsDone() && r.Labels[labelPipelineRun] == ""
 		}
@@ -89,8 +89,9 @@ func (p *Pruner) pipelineRuns(ctx context.Context, req ctrl.Request) (ctrl.Resul
 	}
 	g := group{}
 	for i := range list.Items {
-		pr := &list.Items[i]
-		g.add(pr, runOf(pr, &pr.Status.Status, pr.Status.CompletionTime))
+		if pr := &list.Items[i]; pr.Labels[labelPipelineRun] == "" {
+			g.add(pr, runOf(pr, &pr.Status.Status, pr.Status.CompletionTime))
+		}
 	}
 	return p.prune(ctx, "PipelineRun", req.NamespacedName, g, func(name string) client.Object {
 		return &v1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Namespace: req.Namespace, Name: name}}

@@ -461,6 +461,7 @@ spec:
       taskSpec: {steps: [{name: s, image: busybox, script: "true"}]}
 `, &pipelinev1.PipelineRun{})
 	e.checkDebugBreakpoint()
+	e.checkPipelinesInPipelines()
 	bad := e.waitPipelineRunDone("celbad", time.Minute)
 	wantCondition(t, bad.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionFalse, "CELEvaluationFailed")
 	cel := e.waitPipelineRunDone("cel", 2*time.Minute)

@@ -55,13 +55,13 @@ func (e *evaluation) discard(ts *taskState) {
 }
 
 // eager returns the held TaskRun to create ahead of time for a pending
-// task, if eager scheduling is on and the task qualifies: an ordinary,
-// unmatrixed task without when expressions, whose dependencies have
+// task, if eager scheduling is on and the task qualifies: an ordinary
+// (not custom, not a pipeline), unmatrixed task without when expressions, whose dependencies have
 // succeeded or run (none of them held, at least one running), and whose
 // wait for their results is confined to string params.
 func (e *evaluation) eager(ts *taskState) (Launch, bool) {
 	if !e.in.Config.EagerScheduling || ts.phase != phasePending || ts.held != nil || len(ts.runs) > 0 ||
-		ts.finally || ts.matrixed || len(ts.pt.When) > 0 || resources.IsCustomTask(ts.pt) {
+		ts.finally || ts.matrixed || len(ts.pt.When) > 0 || resources.IsCustomTask(ts.pt) || resources.IsChildPipeline(ts.pt) {
 		return Launch{}, false
 	}
 	var running []string

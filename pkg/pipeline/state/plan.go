@@ -41,8 +41,11 @@ func (e *evaluation) cancel(reason, format string, msg v1.TaskRunSpecStatusMessa
 func childRef(ts *taskState, name string) v1.ChildStatusReference {
 	ref := v1.ChildStatusReference{Name: name, PipelineTaskName: ts.name, DisplayName: ts.pt.DisplayName, WhenExpressions: ts.when}
 	ref.APIVersion, ref.Kind = "tekton.dev/v1", "TaskRun"
-	if resources.IsCustomTask(ts.pt) {
+	switch {
+	case resources.IsCustomTask(ts.pt):
 		ref.APIVersion, ref.Kind = "tekton.dev/v1beta1", "CustomRun"
+	case resources.IsChildPipeline(ts.pt):
+		ref.Kind = "PipelineRun"
 	}
 	return ref
 }
