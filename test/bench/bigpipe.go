@@ -4,10 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -121,28 +117,13 @@ func benchChain60(ctx context.Context, cl *cluster, o options, r *report) error 
 }
 
 // controllerCPU is the leading controller process's user+system CPU time
-// in seconds (/proc/<pid>/stat, clock ticks of 1/100 s).
+// in seconds.
 func controllerCPU(ctx context.Context, cl *cluster) (float64, error) {
 	dir, err := controllerProc(ctx, cl)
 	if err != nil {
 		return 0, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "stat"))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command's closing parenthesis: utime is the 12th, stime the 13th.
-	_, rest, ok := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
-	if !ok || len(f) < 13 {
-		return 0, fmt.Errorf("unexpected %s/stat: %q", dir, b)
-	}
-	utime, err1 := strconv.ParseFloat(f[11], 64)
-	stime, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("parsing %s/stat: %q", dir, b)
-	}
-	return (utime + stime) / 100, nil
+	return procCPU(dir)
 }
 
 func (r *report) bigPipelineRows() [][4]string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,4 +113,61 @@ func controllerArgs(ctx context.Context, cl *cluster) string {
 		return "defaults (no args)"
 	}
 	return strings.Join(args, " ")
+}
+
+// procCPU is a /proc/<pid> process's user+system CPU time in seconds
+// (/proc/<pid>/stat, clock ticks of 1/100 s).
+func procCPU(dir string) (float64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command's closing parenthesis: utime is the 12th, stime the 13th.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, fmt.Errorf("unexpected %s/stat: %q", dir, b)
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("parsing %s/stat: %q", dir, b)
+	}
+	return (utime + stime) / 100, nil
+}
+
+// cpuWatched are the node's processes whose CPU a scenario reports: where
+// a burst's time goes ("controller" is every Slipway replica).
+var cpuWatched = []string{"kube-apiserver", "etcd", "controller", "kube-scheduler", "kubelet"}
+
+// cpuTimes is the CPU seconds of the cpuWatched processes by name
+// (/proc/*/comm), and under "idle" the node's idle seconds (/proc/stat).
+func cpuTimes() map[string]float64 {
+	out := map[string]float64{}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		comm, err := os.ReadFile(filepath.Join(d, "comm"))
+		if err != nil || !slices.Contains(cpuWatched, strings.TrimSpace(string(comm))) {
+			continue
+		}
+		if s, err := procCPU(d); err == nil {
+			out[strings.TrimSpace(string(comm))] += s
+		}
+	}
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		if f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0]); len(f) > 4 {
+			idle, _ := strconv.ParseFloat(f[4], 64)
+			out["idle"] = idle / 100
+		}
+	}
+	return out
+}
+
+// cpuSpent says what each watched process spent between two cpuTimes.
+func cpuSpent(before, after map[string]float64) string {
+	var parts []string
+	for _, name := range append(cpuWatched, "idle") {
+		parts = append(parts, fmt.Sprintf("%s %.1f s", name, after[name]-before[name]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -144,10 +144,13 @@ func benchThroughput(ctx context.Context, cl *cluster, o options, r *report) err
 	for i := range trs {
 		trs[i] = taskRun(fmt.Sprintf("tp-%d", i), 1, "true")
 	}
+	cpu := cpuTimes()
 	all, created, err := cl.timeUntilPods(ctx, trs)
 	if err != nil {
 		return fmt.Errorf("TaskRuns: %w", err)
 	}
+	r.tpCPU = cpuSpent(cpu, cpuTimes())
+	fmt.Printf("  CPU while the TaskRuns became pods: %s\n", r.tpCPU)
 	r.tpN, r.tpAll, r.tpCreate, r.tpRawPods = n, all, created, floor
 	r.tpSettings = controllerArgs(ctx, cl)
 	fmt.Printf("  %d TaskRuns created in %v, all pods exist after %v\n", n, created, all)
