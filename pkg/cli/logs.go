@@ -213,7 +213,7 @@ func (lr *logReader) taskRun(ctx context.Context, tr *v1.TaskRun, task string) (
 		var err error
 		tr, step, err = lr.waitStep(ctx, tr, i)
 		if err == nil && step != nil && i == 0 && lr.follow {
-			err = lr.waitAncestors(ctx, task)
+			err = lr.waitAncestors(ctx, tr.Name, task)
 		}
 		if err != nil || step == nil {
 			lr.p.setProgress(task, 0, 0, "", time.Time{})

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +38,54 @@ func graphOf(pr *v1.PipelineRun) taskGraph {
 		g[f.Name] = all
 	}
 	return g
+}
+
+// treeGraph is the task graph of a run and of its child PipelineRuns over
+// task paths (runs maps each path to the PipelineRun at it, see runTree):
+// a child's task runs after the tasks before it in the child and after
+// what the child's own pipeline task runs after; that pipeline task runs
+// after every task of its child (it ends when they end).
+func treeGraph(runs map[string]*v1.PipelineRun) taskGraph {
+	own := taskGraph{}
+	for path, pr := range runs {
+		for task, deps := range graphOf(pr) {
+			for _, d := range deps {
+				own[join(path, task)] = append(own[join(path, task)], join(path, d))
+			}
+		}
+	}
+	g := taskGraph{}
+	for k, v := range own {
+		g[k] = append([]string(nil), v...)
+	}
+	for path, pr := range runs {
+		if path == "" {
+			continue
+		}
+		for task := range pipelineTasks(pr) {
+			p := join(path, task)
+			g[p] = append(g[p], own[path]...)
+			g[path] = append(g[path], p)
+		}
+	}
+	return g
+}
+
+// pipelineTasks names pr's pipeline tasks, from the spec it recorded.
+func pipelineTasks(pr *v1.PipelineRun) map[string]bool {
+	spec := pr.Status.PipelineSpec
+	if spec == nil {
+		spec = pr.Spec.PipelineSpec
+	}
+	out := map[string]bool{}
+	if spec != nil {
+		for _, pts := range [][]v1.PipelineTask{spec.Tasks, spec.Finally} {
+			for _, pt := range pts {
+				out[pt.Name] = true
+			}
+		}
+	}
+	return out
 }
 
 // depths is, for each task, the longest chain of tasks it runs after.
@@ -77,6 +126,21 @@ func (g taskGraph) ancestors(task string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// covered reports whether the task at path, or a task it is part of (a
+// prefix of the path: its child PipelineRun's task), is in set.
+func covered(set map[string]bool, path string) bool {
+	for {
+		if set[path] {
+			return true
+		}
+		i := strings.LastIndexByte(path, '/')
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
+	}
 }
 
 // execOrder orders TaskRuns as they ran: by start time (creation for one
@@ -131,7 +195,7 @@ func (o *printOrder) printed(taskRun string) chan struct{} {
 // waitAncestors returns once every existing TaskRun of a task that task
 // runs after has been printed. Those exist before task starts, and the
 // follow loop prints every TaskRun it lists.
-func (lr *logReader) waitAncestors(ctx context.Context, task string) error {
+func (lr *logReader) waitAncestors(ctx context.Context, self, task string) error {
 	o := lr.order
 	if o == nil || task == "" {
 		return nil
@@ -140,16 +204,13 @@ func (lr *logReader) waitAncestors(ctx context.Context, task string) error {
 	if err != nil {
 		return err
 	}
-	up := graphOf(t.pr).ancestors(task)
-	if len(up) == 0 {
-		return nil
-	}
-	trs, err := children(ctx, lr.c, t.pr)
+	trs, runs, err := runTree(ctx, lr.c, t.pr, "", 0)
 	if err != nil {
 		return err
 	}
+	up := treeGraph(runs).ancestors(task)
 	for _, tr := range trs {
-		if !up[tr.Labels[resources.LabelPipelineTask]] {
+		if tr.Name == self || !covered(up, tr.Labels[resources.LabelPipelineTask]) {
 			continue
 		}
 		select {

@@ -7,6 +7,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -126,22 +127,64 @@ func last(ctx context.Context, c client.Client, ns string) (target, error) {
 	return best, nil
 }
 
-// children returns the TaskRuns of pr in the order they were started.
+// children returns the TaskRuns of pr, and those of its child
+// PipelineRuns (pipelines in pipelines), in the order they ran. The task
+// label of a child's TaskRun is its path from pr: "<task>/<task of the
+// child>".
 func children(ctx context.Context, c client.Client, pr *v1.PipelineRun) ([]v1.TaskRun, error) {
-	list := &v1.TaskRunList{}
-	err := c.List(ctx, list, client.InNamespace(pr.Namespace), client.MatchingLabels{resources.LabelPipelineRun: pr.Name})
+	trs, runs, err := runTree(ctx, c, pr, "", 0)
 	if err != nil {
 		return nil, err
 	}
-	out := list.Items[:0]
+	execOrder(trs, treeGraph(runs))
+	return trs, nil
+}
+
+// maxDepth bounds how deep the CLI follows child PipelineRuns.
+const maxDepth = 16
+
+// runTree lists the TaskRuns pr controls and, depth first, those of the
+// child PipelineRuns it controls, their task labels prefixed with path;
+// runs maps each path to the PipelineRun at it ("" is pr).
+func runTree(ctx context.Context, c client.Client, pr *v1.PipelineRun, path string, depth int) ([]v1.TaskRun, map[string]*v1.PipelineRun, error) {
+	runs := map[string]*v1.PipelineRun{path: pr}
+	sel := []client.ListOption{client.InNamespace(pr.Namespace), client.MatchingLabels{resources.LabelPipelineRun: pr.Name}}
+	list := &v1.TaskRunList{}
+	if err := c.List(ctx, list, sel...); err != nil {
+		return nil, nil, err
+	}
+	var out []v1.TaskRun
 	for _, tr := range list.Items {
-		for _, o := range tr.OwnerReferences {
-			if o.UID == pr.UID {
-				out = append(out, tr)
-				break
-			}
+		if metav1.IsControlledBy(&tr, pr) {
+			tr.Labels[resources.LabelPipelineTask] = join(path, tr.Labels[resources.LabelPipelineTask])
+			out = append(out, tr)
 		}
 	}
-	execOrder(out, graphOf(pr))
-	return out, nil
+	prs := &v1.PipelineRunList{}
+	if err := c.List(ctx, prs, sel...); err != nil || depth >= maxDepth {
+		return out, runs, err
+	}
+	for i := range prs.Items {
+		child := &prs.Items[i]
+		if !metav1.IsControlledBy(child, pr) {
+			continue
+		}
+		trs, sub, err := runTree(ctx, c, child, join(path, child.Labels[resources.LabelPipelineTask]), depth+1)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, trs...)
+		for k, v := range sub {
+			runs[k] = v
+		}
+	}
+	return out, runs, nil
+}
+
+// join is a task's path below the task at path.
+func join(path, task string) string {
+	if path == "" {
+		return task
+	}
+	return path + "/" + task
 }

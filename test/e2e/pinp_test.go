@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"strings"
 	"time"
 
 	pipelinev1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -30,7 +31,7 @@ spec:
       params: [{name: repo}]
       workspaces: [{name: source}]
       steps:
-      - {name: scan, image: busybox, script: 'echo "scorecards of $(params.repo)" > $(workspaces.source.path)/scorecards'}
+      - {name: scan, image: busybox, script: 'echo scanning; echo "scorecards of $(params.repo)" > $(workspaces.source.path)/scorecards'}
 `, &pipelinev1.Pipeline{})
 	e.apply(`
 metadata: {name: clone-scan-notify}
@@ -65,7 +66,7 @@ spec:
             params: [{name: word}]
             workspaces: [{name: source}]
             steps:
-            - {name: mark, image: busybox, script: 'echo $(params.word) > $(workspaces.source.path)/mark'}
+            - {name: mark, image: busybox, script: 'echo marking; echo $(params.word) > $(workspaces.source.path)/mark'}
     - name: notification
       runAfter: [inline]
       workspaces: [{name: source, workspace: shared-ws}]
@@ -73,7 +74,7 @@ spec:
         workspaces: [{name: source}]
         results: [{name: seen}]
         steps:
-        - {name: read, image: busybox, script: 'cat $(workspaces.source.path)/scorecards $(workspaces.source.path)/mark | tr "\n" " " > $(results.seen.path)'}
+        - {name: read, image: busybox, script: 'echo reading; cat $(workspaces.source.path)/scorecards $(workspaces.source.path)/mark | tr "\n" " " > $(results.seen.path)'}
 `, &pipelinev1.PipelineRun{})
 	pr := e.waitPipelineRunDone("clone-scan-notify", 3*time.Minute)
 	wantCondition(e.t, pr.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionTrue, "Succeeded")
@@ -92,5 +93,11 @@ spec:
 	want := "scorecards of https://git.example/app checked "
 	if len(tr.Status.Results) != 1 || tr.Status.Results[0].Value.StringVal != want {
 		e.t.Errorf("notification read %+v, want %q", tr.Status.Results, want)
+	}
+	// The CLI shows the children's tasks by their path, in the order they ran.
+	out, _ := e.slipway("logs", "clone-scan-notify")
+	wantLogs := "[security-scans/scorecards:scan] scanning\n[inline/mark:mark] marking\n[notification:read] reading\n"
+	if !strings.HasPrefix(out, wantLogs) {
+		e.t.Errorf("slipway logs:\n%s\nwant it to start with:\n%s", out, wantLogs)
 	}
 }
