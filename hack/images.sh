@@ -39,9 +39,13 @@ push_cmd() {
     log "WARNING: cmd/$n does not exist yet; image not built"
     return
   fi
-  args=(-tag "$REG/slipway/$n:latest")
+  args=(-pkg "./cmd/$n")
+  # The entrypoint's image carries celwhen, which it installs beside itself
+  # (a step's CEL when, docs/design.md D27).
+  [[ $n == entrypoint ]] && args+=(-pkg ./cmd/celwhen)
+  args+=(-tag "$REG/slipway/$n:latest")
   for ref in "$@"; do args+=(-tag "$ref"); done
-  ref=$(cd "$SLIPWAY_ROOT" && "$TOOLS_BIN/imgtool" gobin -pkg "./cmd/$n" "${args[@]}")
+  ref=$(cd "$SLIPWAY_ROOT" && "$TOOLS_BIN/imgtool" gobin "${args[@]}")
   echo "$(env_var "$n")=${ref%%$'\n'*}"
 }
 

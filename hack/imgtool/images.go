@@ -51,10 +51,11 @@ func baseImage() (v1.Image, error) {
 	return image(t, nil, []string{"/bin/sh"})
 }
 
-// goBinImage builds pkg as a static binary and makes it the image's
-// ENTRYPOINT at /usr/local/bin/<name>, name being the package's last element.
-func goBinImage(pkg string) (v1.Image, error) {
-	if pkg == "" {
+// goBinImage builds each of pkgs as a static binary into /usr/local/bin,
+// named after its package; the first is the image's ENTRYPOINT, the others
+// its companions (the entrypoint's celwhen).
+func goBinImage(pkgs []string) (v1.Image, error) {
+	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("-pkg is required")
 	}
 	dir, err := os.MkdirTemp("", "imgtool-")
@@ -62,14 +63,17 @@ func goBinImage(pkg string) (v1.Image, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "app")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go build %s: %w", pkg, err)
+	bins := make([]string, len(pkgs))
+	for i, pkg := range pkgs {
+		bins[i] = filepath.Join(dir, path.Base(strings.TrimSuffix(pkg, "/")))
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bins[i], pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("go build %s: %w", pkg, err)
+		}
 	}
-	return binaryImage(bin, path.Base(strings.TrimSuffix(pkg, "/")))
+	return binaryImage(bins...)
 }
 
 // binImage makes the prebuilt static binary file the image's ENTRYPOINT at
@@ -82,13 +86,15 @@ func binImage(file string) (v1.Image, error) {
 	if _, err := os.Stat(file); err != nil {
 		return nil, err
 	}
-	return binaryImage(file, filepath.Base(file))
+	return binaryImage(file)
 }
 
-// binaryImage is the common files plus bin at /usr/local/bin/name, the ENTRYPOINT.
-func binaryImage(bin, name string) (v1.Image, error) {
-	target := "/usr/local/bin/" + name
+// binaryImage is the common files plus each of bins at /usr/local/bin/<its
+// file name>; the first is the ENTRYPOINT.
+func binaryImage(bins ...string) (v1.Image, error) {
 	t := commonFiles()
-	t[target] = layer.Entry{From: bin, Mode: 0o755}
-	return image(t, []string{target}, nil)
+	for _, bin := range bins {
+		t["/usr/local/bin/"+filepath.Base(bin)] = layer.Entry{From: bin, Mode: 0o755}
+	}
+	return image(t, []string{"/usr/local/bin/" + filepath.Base(bins[0])}, nil)
 }

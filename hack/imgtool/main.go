@@ -2,7 +2,7 @@
 // without a Docker daemon or any upstream registry:
 //
 //	imgtool base  -tag REF [-tag REF...]            busybox + bash base image
-//	imgtool gobin -pkg PKG -tag REF [-tag REF...]   static Go binary as ENTRYPOINT
+//	imgtool gobin -pkg PKG [-pkg PKG...] -tag REF [-tag REF...]   static Go binaries, the first as ENTRYPOINT
 //	imgtool bin   -bin FILE -tag REF [-tag REF...]  prebuilt static binary as ENTRYPOINT
 //
 // Each pushes to every -tag (plain HTTP allowed) and prints REF@sha256:DIGEST,
@@ -45,7 +45,8 @@ func run(cmd string, args []string) error {
 	var refs tags
 	fs.Var(&refs, "tag", "image reference to push (repeatable)")
 	out := fs.String("o", "", "write a docker-archive tarball instead of pushing")
-	pkg := fs.String("pkg", "", "gobin: Go package path of the main package")
+	var pkgs tags
+	fs.Var(&pkgs, "pkg", "gobin: Go package path of a main package (repeatable: the first is the ENTRYPOINT)")
 	bin := fs.String("bin", "", "bin: path of a prebuilt static binary")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,7 +60,7 @@ func run(cmd string, args []string) error {
 	case "base":
 		img, err = baseImage()
 	case "gobin":
-		img, err = goBinImage(*pkg)
+		img, err = goBinImage(pkgs)
 	case "bin":
 		img, err = binImage(*bin)
 	default:

@@ -2,20 +2,25 @@ package entrypoint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 )
 
-// install copies the running binary to o.CopyTo and, with WaitAfterCopy,
+// install copies the running binary to o.CopyTo (and celwhen beside it) and, with WaitAfterCopy,
 // keeps running until SIGTERM/SIGINT or ctx ends.
 func (r *Runner) install(ctx context.Context, o Options, stderr io.Writer) int {
-	self, err := os.Executable()
+	self, err := r.self()
 	if err == nil {
 		err = copyFile(self, o.CopyTo)
+	}
+	if err == nil {
+		err = installCompanion(self, o.CopyTo, stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "entrypoint: installing to %s: %v\n", o.CopyTo, err)
@@ -27,6 +32,19 @@ func (r *Runner) install(ctx context.Context, o Options, stderr io.Writer) int {
 		<-ctx.Done()
 	}
 	return 0
+}
+
+// installCompanion copies celwhen (cmd/celwhen), which the entrypoint's
+// image holds beside it, next to the installed entrypoint. An image
+// without it installs the entrypoint alone: a step's CEL when then fails
+// saying so.
+func installCompanion(self, copyTo string, stderr io.Writer) error {
+	src := filepath.Join(filepath.Dir(self), CELWhenName)
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "entrypoint: no %s beside %s: CEL in a step's when will not work\n", CELWhenName, self)
+		return nil
+	}
+	return copyFile(src, filepath.Join(filepath.Dir(copyTo), CELWhenName))
 }
 
 // copyFile copies src to dst as an executable, through a temporary file in

@@ -31,6 +31,8 @@ func TestOptionsRoundTrip(t *testing.T) {
 		{name: "script without args", in: Options{Step: "s", Script: "echo hi"}},
 		{name: "held, with breakpoints", in: Options{Step: "s", Script: "echo @slipway-held:p@", ReleaseFile: "/slipway/release/values",
 			BreakOnFailure: true, BreakBefore: true}},
+		{name: "when expressions, with and without cel", in: Options{Step: "s", Script: "true", When: []When{
+			{Input: "$(steps.a.results.r)", Operator: WhenIn, Values: []string{"x"}}, {CEL: "'$(steps.a.results.r)' == 'x'"}}}},
 		{name: "install mode", in: Options{CopyTo: "/slipway/bin/entrypoint"}},
 		{name: "install mode and wait", in: Options{CopyTo: "/var/lib/slipway/bin/entrypoint", WaitAfterCopy: true}},
 	}
@@ -84,6 +86,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "slash in step", args: []string{"-step", "a/b", "--", "true"}, want: "must not contain"},
 		{name: "bad result name", args: []string{"-results", "a,../x", "--", "true"}, want: "not a valid result name"},
 		{name: "empty result name", args: []string{"-results", "a,", "--", "true"}, want: "not a valid result name"},
+		{name: "cel with an operator", args: []string{"-when", `[{"cel":"true","operator":"in"}]`, "--", "true"}, want: "cannot be set in one"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,12 @@ const (
 	BinDir = "/slipway/bin"
 	// BinPath is the entrypoint binary that every step container runs.
 	BinPath = BinDir + "/entrypoint"
+	// CELWhenPath is cmd/celwhen, installed next to the entrypoint: the
+	// shim runs it for a step's when expression with cel.
+	CELWhenPath = BinDir + "/" + CELWhenName
+	// CELWhenName is celwhen's file name, beside the entrypoint's wherever
+	// it is installed.
+	CELWhenName = "celwhen"
 	// RunDir holds one directory per step with its marker files.
 	RunDir = "/slipway/run"
 	// ScriptsDir is where the shim writes a step's script before running it.

@@ -173,6 +173,28 @@ func TestInstall(t *testing.T) {
 	}
 }
 
+// TestInstallCompanion: celwhen, beside the entrypoint in its image, is
+// installed beside it too.
+func TestInstallCompanion(t *testing.T) {
+	t.Parallel()
+	img := t.TempDir()
+	for name, body := range map[string]string{"entrypoint": "shim", CELWhenName: "cel"} {
+		if err := os.WriteFile(filepath.Join(img, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := filepath.Join(t.TempDir(), "bin", "entrypoint")
+	var stderr bytes.Buffer
+	if code := NewRunner(withSelf(filepath.Join(img, "entrypoint"))).Run(context.Background(), Options{CopyTo: dst}, nil, &stderr); code != 0 {
+		t.Fatalf("code %d: %s", code, stderr.String())
+	}
+	for name, want := range map[string]string{"entrypoint": "shim", CELWhenName: "cel"} {
+		if got, err := os.ReadFile(filepath.Join(filepath.Dir(dst), name)); err != nil || string(got) != want {
+			t.Errorf("%s installed as %q (%v), want %q", name, got, err, want)
+		}
+	}
+}
+
 func TestInstallError(t *testing.T) {
 	t.Parallel()
 	blocker := filepath.Join(t.TempDir(), "file")
@@ -212,10 +234,24 @@ func TestReportParseError(t *testing.T) {
 	}
 }
 
+// fakeCELWhen is a stand-in for cmd/celwhen that knows two expressions.
+const fakeCELWhen = `#!/bin/sh
+case "$1" in
+"'yes' == 'yes'") echo true ;;
+"'yes' == 'no'") echo false ;;
+*) echo "ERROR: <input>:1:5: Syntax error" >&2; exit 2 ;;
+esac
+`
+
 // TestRunWhen: a step runs only when its when expressions hold, resolved
-// against earlier steps' results; a skipped one lets the next step run.
+// against earlier steps' results (CEL ones by celwhen); a skipped one lets
+// the next step run.
 func TestRunWhen(t *testing.T) {
 	t.Parallel()
+	cel := filepath.Join(t.TempDir(), "celwhen")
+	if err := os.WriteFile(cel, []byte(fakeCELWhen), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name     string
 		when     []When
@@ -227,6 +263,9 @@ func TestRunWhen(t *testing.T) {
 		{name: "notin", when: []When{{Input: "prod", Operator: WhenNotIn, Values: []string{"dev", "qa"}}}, wantRan: true},
 		{name: "all must hold", when: []When{{Input: "a", Operator: WhenIn, Values: []string{"a"}}, {Input: "a", Operator: WhenNotIn, Values: []string{"a"}}}},
 		{name: "a missing result fails the step", when: []When{{Input: "$(steps.first.results.nope)", Operator: WhenIn, Values: []string{"x"}}}, wantCode: 1},
+		{name: "cel holds", when: []When{{CEL: "'$(steps.first.results.r)' == 'yes'"}}, wantRan: true},
+		{name: "cel is false", when: []When{{CEL: "'$(steps.first.results.r)' == 'no'"}}},
+		{name: "cel that does not evaluate fails the step", when: []When{{CEL: "'a' +"}}, wantCode: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -243,7 +282,7 @@ func TestRunWhen(t *testing.T) {
 			second.Command = []string{c.dir}
 			third := c.step(2, "third")
 			third.Script = `true`
-			runs := runAll(t, NewRunner(withoutSignals()), []Options{first, second, third})
+			runs := runAll(t, NewRunner(withoutSignals(), withCELBin(cel)), []Options{first, second, third})
 			if runs[1].code != tc.wantCode || exists(filepath.Join(c.dir, "ran")) != tc.wantRan {
 				t.Fatalf("second: code %d, ran %v, %+v; want %d, %v", runs[1].code, exists(filepath.Join(c.dir, "ran")), runs[1].term, tc.wantCode, tc.wantRan)
 			}

@@ -33,6 +33,10 @@ type Runner struct {
 	creds          credentialPaths
 	// debugDir holds the debug scripts and the paused step's name (DebugDir).
 	debugDir string
+	// celBin evaluates the CEL of a when expression (CELWhenPath).
+	celBin string
+	// self is the running binary, which install mode copies.
+	self func() (string, error)
 }
 
 // RunnerOption configures a Runner.
@@ -61,6 +65,16 @@ func withoutSignals() RunnerOption {
 	return func(r *Runner) { r.forwardSignals = false }
 }
 
+// withCELBin replaces the celwhen binary (tests only).
+func withCELBin(path string) RunnerOption {
+	return func(r *Runner) { r.celBin = path }
+}
+
+// withSelf makes install mode copy the binary at path (tests only).
+func withSelf(path string) RunnerOption {
+	return func(r *Runner) { r.self = func() (string, error) { return path, nil } }
+}
+
 // withDebugDir moves DebugDir (tests only).
 func withDebugDir(dir string) RunnerOption {
 	return func(r *Runner) { r.debugDir = dir }
@@ -68,7 +82,7 @@ func withDebugDir(dir string) RunnerOption {
 
 // NewRunner returns a Runner with the given options over the defaults.
 func NewRunner(opts ...RunnerOption) *Runner {
-	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true, debugDir: DebugDir,
+	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true, debugDir: DebugDir, celBin: CELWhenPath, self: os.Executable,
 		creds: credentialPaths{secrets: CredsSecretsDir, creds: CredsDir, home: HomeDir, getenv: os.Getenv}}
 	for _, o := range opts {
 		o(r)
@@ -164,7 +178,7 @@ func (r *Runner) checkWhen(o Options) *outcome {
 	if len(o.When) == 0 {
 		return nil
 	}
-	failing, err := evalWhen(o)
+	failing, err := evalWhen(o, r.evalCEL)
 	if err != nil {
 		out := r.notStarted(o, "did not start: its when expressions", err)
 		return &out

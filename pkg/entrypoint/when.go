@@ -2,7 +2,10 @@ package entrypoint
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,13 +18,14 @@ const (
 )
 
 // When is one of a step's when expressions: the step runs only if Input
-// is (in) or is not (notin) among Values, for all of them. The shim
-// evaluates them just before the step would start, once the step results
-// they refer to exist (Tekton's TEP-0156).
+// is (in) or is not (notin) among Values, or its CEL is true, for all of
+// them. The shim evaluates them just before the step would start, once the
+// step results they refer to exist (Tekton's TEP-0156).
 type When struct {
-	Input    string   `json:"input"`
-	Operator string   `json:"operator"`
-	Values   []string `json:"values"`
+	Input    string   `json:"input,omitempty"`
+	Operator string   `json:"operator,omitempty"`
+	Values   []string `json:"values,omitempty"`
+	CEL      string   `json:"cel,omitempty"`
 }
 
 func (w When) holds() bool {
@@ -30,6 +34,9 @@ func (w When) holds() bool {
 }
 
 func (w When) String() string {
+	if w.CEL != "" {
+		return fmt.Sprintf("cel %q", w.CEL)
+	}
 	return fmt.Sprintf("%q %s [%s]", w.Input, w.Operator, strings.Join(w.Values, ", "))
 }
 
@@ -48,6 +55,12 @@ func parseWhen(v string) ([]When, error) {
 		return nil, fmt.Errorf("-%s: %w", flagWhen, err)
 	}
 	for _, w := range ws {
+		if w.CEL != "" {
+			if w.Input != "" || w.Operator != "" || len(w.Values) > 0 {
+				return nil, fmt.Errorf("-%s: cel and input, operator, values cannot be set in one expression", flagWhen)
+			}
+			continue
+		}
 		if w.Operator != WhenIn && w.Operator != WhenNotIn {
 			return nil, fmt.Errorf("-%s: operator must be %q or %q, not %q", flagWhen, WhenIn, WhenNotIn, w.Operator)
 		}
@@ -56,27 +69,64 @@ func parseWhen(v string) ([]When, error) {
 }
 
 // evalWhen resolves the step result references in o.When and reports the
-// first expression that does not hold ("" when all hold).
-func evalWhen(o Options) (string, error) {
+// first expression that does not hold ("" when all hold); cel evaluates
+// an expression's CEL.
+func evalWhen(o Options, cel func(string) (bool, error)) (string, error) {
 	stepsDir := StepsDir
 	if o.StepDir != "" {
 		stepsDir = filepath.Dir(o.StepDir)
 	}
 	for _, w := range o.When {
-		var err error
-		if w.Input, err = replaceStepRefs(stepsDir, w.Input); err != nil {
+		ok, err := holds(w, stepsDir, cel)
+		if err != nil {
 			return "", err
 		}
-		vals := make([]string, len(w.Values))
-		for i, v := range w.Values {
-			if vals[i], err = replaceStepRefs(stepsDir, v); err != nil {
-				return "", err
-			}
-		}
-		w.Values = vals
-		if !w.holds() {
+		if !ok {
 			return w.String(), nil
 		}
 	}
 	return "", nil
+}
+
+// holds evaluates w once its step result references are resolved.
+func holds(w When, stepsDir string, cel func(string) (bool, error)) (bool, error) {
+	var err error
+	if w.CEL != "" {
+		if w.CEL, err = replaceStepRefs(stepsDir, w.CEL); err != nil {
+			return false, err
+		}
+		return cel(w.CEL)
+	}
+	if w.Input, err = replaceStepRefs(stepsDir, w.Input); err != nil {
+		return false, err
+	}
+	vals := make([]string, len(w.Values))
+	for i, v := range w.Values {
+		if vals[i], err = replaceStepRefs(stepsDir, v); err != nil {
+			return false, err
+		}
+	}
+	w.Values = vals
+	return w.holds(), nil
+}
+
+// evalCEL runs celwhen on expr: cel-go lives in that binary, not in the
+// shim, whose start every step pays.
+func (r *Runner) evalCEL(expr string) (bool, error) {
+	out, err := exec.Command(r.celBin, expr).Output()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return false, fmt.Errorf("cel %q: %s", expr, strings.TrimSpace(string(exit.Stderr)))
+	case errors.Is(err, fs.ErrNotExist):
+		return false, fmt.Errorf("cel %q: %s is not installed beside the entrypoint (an entrypoint image without celwhen)", expr, r.celBin)
+	case err != nil:
+		return false, fmt.Errorf("cel %q: running %s: %w", expr, r.celBin, err)
+	}
+	switch v := strings.TrimSpace(string(out)); v {
+	case "true", "false":
+		return v == "true", nil
+	default:
+		return false, fmt.Errorf("cel %q: %s printed %q", expr, r.celBin, v)
+	}
 }

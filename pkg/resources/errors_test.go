@@ -42,9 +42,6 @@ func TestMakePodErrors(t *testing.T) {
 			in.TaskRun.Spec.Workspaces = []v1.WorkspaceBinding{{Name: "w"}}
 		}, `workspace binding "w" must give exactly one volume source, it gives 0`, nil},
 		{"step action not inlined", func(in *PodInput) { in.Spec.Steps[0].Ref = &v1.Ref{Name: "a"} }, `step "s": ref: the StepAction was not inlined`, nil},
-		{"step when with CEL", func(in *PodInput) {
-			in.Spec.Steps[0].When = v1.StepWhenExpressions{{CEL: "'a' == 'a'"}}
-		}, `step "s": when with cel`, ErrUnsupported},
 		{"unknown stepSpec", func(in *PodInput) {
 			in.TaskRun.Spec.StepSpecs = []v1.TaskRunStepSpec{{Name: "nope"}}
 		}, `stepSpecs names "nope"`, nil},

@@ -2,7 +2,6 @@ package resources
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -152,7 +151,7 @@ func (b *builder) stepOptions(i int, st *v1.Step, name string, cmd []string) ent
 	}
 	opts.BreakOnFailure, opts.BreakBefore = stepBreakpoints(b.in.TaskRun, st.Name)
 	for _, w := range st.When {
-		opts.When = append(opts.When, entrypoint.When{Input: w.Input, Operator: string(w.Operator), Values: w.Values})
+		opts.When = append(opts.When, entrypoint.When{Input: w.Input, Operator: string(w.Operator), Values: w.Values, CEL: w.CEL})
 	}
 	return opts
 }
@@ -170,8 +169,6 @@ func checkStep(st *v1.Step) error {
 	case st.Ref != nil || len(st.Params) > 0:
 		// The TaskRun reconciler inlines StepActions before MakePod.
 		return fmt.Errorf("ref: the StepAction was not inlined")
-	case slices.ContainsFunc(st.When, func(w v1.WhenExpression) bool { return w.CEL != "" }):
-		return unsupported("when with cel (CEL in a step's when expressions)")
 	case st.Script != "" && len(st.Command) > 0:
 		return fmt.Errorf("script and command cannot both be set")
 	}

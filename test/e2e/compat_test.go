@@ -462,6 +462,7 @@ spec:
 `, &pipelinev1.PipelineRun{})
 	e.checkDebugBreakpoint()
 	e.checkPipelinesInPipelines()
+	e.checkStepCEL()
 	bad := e.waitPipelineRunDone("celbad", time.Minute)
 	wantCondition(t, bad.Status.GetCondition(apis.ConditionSucceeded), corev1.ConditionFalse, "CELEvaluationFailed")
 	cel := e.waitPipelineRunDone("cel", 2*time.Minute)

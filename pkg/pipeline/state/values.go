@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 
+	"github.com/slipway-ci/slipway/pkg/celwhen"
 	"github.com/slipway-ci/slipway/pkg/substitution"
 )
 
@@ -164,7 +165,7 @@ func resolveWhen(wes v1.WhenExpressions, v substitution.Values) v1.WhenExpressio
 func whenAllows(wes v1.WhenExpressions) (bool, error) {
 	for _, we := range wes {
 		if we.CEL != "" {
-			ok, err := evalCEL(we.CEL)
+			ok, err := celwhen.Eval(we.CEL)
 			if err != nil || !ok {
 				return false, err
 			}
