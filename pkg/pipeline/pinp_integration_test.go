@@ -158,7 +158,8 @@ spec:
 }
 
 // pinpFailures: a child that fails fails its parent; a cancelled parent
-// cancels its child; a child of its own ancestor's Pipeline is refused.
+// cancels its child; $(tasks.<child>.status) is the child's outcome, and a matrix makes a child per combination (Tekton's
+// alpha does not); a child of its own ancestor's Pipeline is refused.
 func (e *env) pinpFailures(t *testing.T, ns string) {
 	fail := e.createRun(t, ns, `
 metadata: {name: f}
@@ -168,8 +169,15 @@ spec:
     - name: child
       pipelineSpec:
         tasks:
-        - name: t`+nestedTask)
+        - name: t`+nestedTask+`
+    finally:
+    - name: report
+      params: [{name: x, value: $(tasks.child.status)}]`+taskSpec)
 	e.finish(t, e.waitTaskRun(t, ns, "f-child-t"), false, nil)
+	if got := param(e.waitTaskRun(t, ns, "f-report"), "x"); got != "Failed" {
+		t.Errorf("$(tasks.child.status) of a failed child = %q, want Failed", got)
+	}
+	e.finish(t, e.waitTaskRun(t, ns, "f-report"), true, nil)
 	if done := e.waitDone(t, ns, fail.Name); !strings.Contains(condition(done), "Failed") {
 		t.Errorf("parent of a failed child: %s", condition(done))
 	}
@@ -192,6 +200,28 @@ spec:
 	}
 	if done := e.waitDone(t, ns, "c"); !strings.Contains(condition(done), "Cancelled") {
 		t.Errorf("cancelled parent: %s", condition(done))
+	}
+	e.createRun(t, ns, `
+metadata: {name: m}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: child
+      matrix: {params: [{name: word, value: [a, b]}]}
+      pipelineSpec:
+        params: [{name: word}]
+        tasks:
+        - name: t
+          params: [{name: x, value: $(params.word)}]`+nestedTask)
+	for i, word := range []string{"a", "b"} {
+		child := e.waitChild(t, ns, fmt.Sprintf("m-child-%d", i))
+		if len(child.Spec.Params) != 1 || child.Spec.Params[0].Value.StringVal != word {
+			t.Errorf("matrix child %d params %+v, want word=%s", i, child.Spec.Params, word)
+		}
+		e.finish(t, e.waitTaskRun(t, ns, child.Name+"-t"), true, nil)
+	}
+	if done := e.waitDone(t, ns, "m"); !strings.Contains(condition(done), "True/Succeeded") {
+		t.Errorf("a matrix of pipelines: %s", condition(done))
 	}
 	loop := &v1.Pipeline{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "loop"}, Spec: v1.PipelineSpec{
 		Tasks: []v1.PipelineTask{{Name: "again", PipelineRef: &v1.PipelineRef{Name: "loop"}}}}}
