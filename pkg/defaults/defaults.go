@@ -2,6 +2,7 @@ package defaults
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -48,20 +49,20 @@ func nested(ctx context.Context, obj apis.Defaultable) {
 	var beta []v1beta1.PipelineTask
 	switch o := obj.(type) {
 	case *v1.Pipeline:
-		tasks = append(o.Spec.Tasks, o.Spec.Finally...)
+		tasks = slices.Concat(o.Spec.Tasks, o.Spec.Finally)
 	case *v1.PipelineSpec:
-		tasks = append(o.Tasks, o.Finally...)
+		tasks = slices.Concat(o.Tasks, o.Finally)
 	case *v1.PipelineRun:
 		if o.Spec.PipelineSpec != nil {
-			tasks = append(o.Spec.PipelineSpec.Tasks, o.Spec.PipelineSpec.Finally...)
+			tasks = slices.Concat(o.Spec.PipelineSpec.Tasks, o.Spec.PipelineSpec.Finally)
 		}
 	case *v1beta1.Pipeline:
-		beta = append(o.Spec.Tasks, o.Spec.Finally...)
+		beta = slices.Concat(o.Spec.Tasks, o.Spec.Finally)
 	case *v1beta1.PipelineSpec:
-		beta = append(o.Tasks, o.Finally...)
+		beta = slices.Concat(o.Tasks, o.Finally)
 	case *v1beta1.PipelineRun:
 		if o.Spec.PipelineSpec != nil {
-			beta = append(o.Spec.PipelineSpec.Tasks, o.Spec.PipelineSpec.Finally...)
+			beta = slices.Concat(o.Spec.PipelineSpec.Tasks, o.Spec.PipelineSpec.Finally)
 		}
 	}
 	for _, pt := range tasks {
