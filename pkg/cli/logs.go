@@ -162,17 +162,7 @@ func (lr *logReader) pipelineRun(ctx context.Context, t target) (target, error) 
 				}
 				continue
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer close(lr.order.printed(tr.Name))
-				if _, err := lr.taskRun(ctx, &tr, task); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-				}
-			}()
+			lr.follow1(ctx, &wg, errs, &tr, task)
 		}
 		if finished, _ := t.done(); finished || !lr.follow {
 			break
@@ -191,6 +181,23 @@ func (lr *logReader) pipelineRun(ctx context.Context, t target) (target, error) 
 	default:
 		return t, nil
 	}
+}
+
+// follow1 follows tr's log in a goroutine of wg; its error, the first,
+// goes to errs.
+func (lr *logReader) follow1(ctx context.Context, wg *sync.WaitGroup, errs chan error, tr *v1.TaskRun, task string) {
+	wg.Add(1)
+	printed := lr.order.start(tr.Name)
+	go func() {
+		defer wg.Done()
+		defer printed()
+		if _, err := lr.taskRun(ctx, tr, task); err != nil {
+			select {
+			case errs <- err:
+			default:
+			}
+		}
+	}()
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -43,8 +43,8 @@ func graphOf(pr *v1.PipelineRun) taskGraph {
 // treeGraph is the task graph of a run and of its child PipelineRuns over
 // task paths (runs maps each path to the PipelineRun at it, see runTree):
 // a child's task runs after the tasks before it in the child and after
-// what the child's own pipeline task runs after; that pipeline task runs
-// after every task of its child (it ends when they end).
+// what each enclosing pipeline task runs after; a pipeline task that runs
+// a child runs after every task of it (it ends when they end).
 func treeGraph(runs map[string]*v1.PipelineRun) taskGraph {
 	own := taskGraph{}
 	for path, pr := range runs {
@@ -64,7 +64,12 @@ func treeGraph(runs map[string]*v1.PipelineRun) taskGraph {
 		}
 		for task := range pipelineTasks(pr) {
 			p := join(path, task)
-			g[p] = append(g[p], own[path]...)
+			for q := path; ; q = q[:strings.LastIndexByte(q, '/')] {
+				g[p] = append(g[p], own[q]...) // what each enclosing task runs after
+				if !strings.Contains(q, "/") {
+					break
+				}
+			}
 			g[path] = append(g[path], p)
 		}
 	}
@@ -180,21 +185,28 @@ func newPrintOrder(pr *v1.PipelineRun) *printOrder {
 	return &printOrder{pr: pr, done: map[string]chan struct{}{}}
 }
 
-// printed is closed once the TaskRun's log has been printed.
+// start registers a TaskRun the follow loop prints; the returned func
+// marks its log printed.
+func (o *printOrder) start(taskRun string) func() {
+	ch := make(chan struct{})
+	o.mu.Lock()
+	o.done[taskRun] = ch
+	o.mu.Unlock()
+	return func() { close(ch) }
+}
+
+// printed is closed once the TaskRun's log has been printed; nil for a
+// TaskRun the follow loop has not started (which it may never: the run
+// ended, or the TaskRun is gone), which is not waited for.
 func (o *printOrder) printed(taskRun string) chan struct{} {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	ch, ok := o.done[taskRun]
-	if !ok {
-		ch = make(chan struct{})
-		o.done[taskRun] = ch
-	}
-	return ch
+	return o.done[taskRun]
 }
 
-// waitAncestors returns once every existing TaskRun of a task that task
-// runs after has been printed. Those exist before task starts, and the
-// follow loop prints every TaskRun it lists.
+// waitAncestors returns once every TaskRun of a task that task runs after,
+// and that the follow loop prints, has been printed. Those exist, and the
+// loop has listed them, well before task starts (they ran first).
 func (lr *logReader) waitAncestors(ctx context.Context, self, task string) error {
 	o := lr.order
 	if o == nil || task == "" {
@@ -210,11 +222,12 @@ func (lr *logReader) waitAncestors(ctx context.Context, self, task string) error
 	}
 	up := treeGraph(runs).ancestors(task)
 	for _, tr := range trs {
-		if tr.Name == self || !covered(up, tr.Labels[resources.LabelPipelineTask]) {
+		ch := o.printed(tr.Name)
+		if tr.Name == self || ch == nil || !covered(up, tr.Labels[resources.LabelPipelineTask]) {
 			continue
 		}
 		select {
-		case <-o.printed(tr.Name):
+		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -146,3 +146,19 @@ func TestLogsInExecutionOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestLastSkipsChildren: --last is the newest run that no PipelineRun
+// owns, not a child PipelineRun made after its parent.
+func TestLastSkipsChildren(t *testing.T) {
+	parent := donePipelineRun("parent", "p-uid", nil)
+	parent.CreationTimestamp = *at(0)
+	child := donePipelineRun("parent-scan", "c-uid", nil)
+	child.CreationTimestamp = *at(5)
+	child.Labels = map[string]string{resources.LabelPipelineRun: "parent", resources.LabelPipelineTask: "scan"}
+	e, _ := testEnv(t, parent, child)
+	c, _, _ := e.clients()
+	got, err := last(context.Background(), c, "dev")
+	if err != nil || got.pr == nil || got.pr.Name != "parent" {
+		t.Errorf("last = %+v, %v; want the parent", got.object(), err)
+	}
+}

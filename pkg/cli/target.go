@@ -96,7 +96,7 @@ func refresh(ctx context.Context, c client.Client, t target) (target, error) {
 }
 
 // last returns the most recently created run in ns: a PipelineRun, or a
-// TaskRun that no PipelineRun owns.
+// TaskRun, that no PipelineRun owns (a child PipelineRun is its parent's).
 func last(ctx context.Context, c client.Client, ns string) (target, error) {
 	var best target
 	prs := &v1.PipelineRunList{}
@@ -104,6 +104,9 @@ func last(ctx context.Context, c client.Client, ns string) (target, error) {
 		return best, err
 	}
 	for i := range prs.Items {
+		if prs.Items[i].Labels[resources.LabelPipelineRun] != "" {
+			continue
+		}
 		if best.pr == nil || prs.Items[i].CreationTimestamp.After(best.pr.CreationTimestamp.Time) {
 			best = target{pr: &prs.Items[i]}
 		}

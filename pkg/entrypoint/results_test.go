@@ -236,7 +236,7 @@ func TestReportParseError(t *testing.T) {
 
 // fakeCELWhen is a stand-in for cmd/celwhen that knows two expressions.
 const fakeCELWhen = `#!/bin/sh
-case "$1" in
+case "$(cat)" in
 "'yes' == 'yes'") echo true ;;
 "'yes' == 'no'") echo false ;;
 *) echo "ERROR: <input>:1:5: Syntax error" >&2; exit 2 ;;

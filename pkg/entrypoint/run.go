@@ -33,7 +33,8 @@ type Runner struct {
 	creds          credentialPaths
 	// debugDir holds the debug scripts and the paused step's name (DebugDir).
 	debugDir string
-	// celBin evaluates the CEL of a when expression (CELWhenPath).
+	// celBin evaluates the CEL of a when expression; "" is the celwhen
+	// beside the running binary.
 	celBin string
 	// self is the running binary, which install mode copies.
 	self func() (string, error)
@@ -82,7 +83,7 @@ func withDebugDir(dir string) RunnerOption {
 
 // NewRunner returns a Runner with the given options over the defaults.
 func NewRunner(opts ...RunnerOption) *Runner {
-	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true, debugDir: DebugDir, celBin: CELWhenPath, self: os.Executable,
+	r := &Runner{now: time.Now, killGrace: DefaultKillGrace, forwardSignals: true, debugDir: DebugDir, self: os.Executable,
 		creds: credentialPaths{secrets: CredsSecretsDir, creds: CredsDir, home: HomeDir, getenv: os.Getenv}}
 	for _, o := range opts {
 		o(r)

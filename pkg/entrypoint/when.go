@@ -110,23 +110,37 @@ func holds(w When, stepsDir string, cel func(string) (bool, error)) (bool, error
 	return w.holds(), nil
 }
 
-// evalCEL runs celwhen on expr: cel-go lives in that binary, not in the
-// shim, whose start every step pays.
+// evalCEL runs celwhen on expr (on its standard input): cel-go lives in
+// that binary, not in the shim, whose start every step pays.
 func (r *Runner) evalCEL(expr string) (bool, error) {
-	out, err := exec.Command(r.celBin, expr).Output()
+	cmd := exec.Command(r.celWhen())
+	cmd.Stdin = strings.NewReader(expr)
+	out, err := cmd.Output()
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
 		return false, fmt.Errorf("cel %q: %s", expr, strings.TrimSpace(string(exit.Stderr)))
 	case errors.Is(err, fs.ErrNotExist):
-		return false, fmt.Errorf("cel %q: %s is not installed beside the entrypoint (an entrypoint image without celwhen)", expr, r.celBin)
+		return false, fmt.Errorf("cel %q: %s is not installed beside the entrypoint (an entrypoint image without celwhen)", expr, r.celWhen())
 	case err != nil:
-		return false, fmt.Errorf("cel %q: running %s: %w", expr, r.celBin, err)
+		return false, fmt.Errorf("cel %q: running %s: %w", expr, r.celWhen(), err)
 	}
 	switch v := strings.TrimSpace(string(out)); v {
 	case "true", "false":
 		return v == "true", nil
 	default:
-		return false, fmt.Errorf("cel %q: %s printed %q", expr, r.celBin, v)
+		return false, fmt.Errorf("cel %q: %s printed %q", expr, r.celWhen(), v)
 	}
+}
+
+// celWhen is the celwhen binary: the one set, else the one installed
+// beside the running shim.
+func (r *Runner) celWhen() string {
+	if r.celBin != "" {
+		return r.celBin
+	}
+	if self, err := r.self(); err == nil {
+		return filepath.Join(filepath.Dir(self), CELWhenName)
+	}
+	return CELWhenPath
 }

@@ -72,12 +72,12 @@ func (r *Reconciler) createTaskRuns(ctx context.Context, pr *v1.PipelineRun, pip
 		if err != nil {
 			return fmt.Errorf("making the child %s: %w", l.Name, err)
 		}
-		key := pr.Namespace + "/" + l.Name
+		key := child.GetObjectKind().GroupVersionKind().Kind + "/" + pr.Namespace + "/" + l.Name
 		if r.recentlyCreated(key) {
 			return nil // the cache has not caught up with our own create yet
 		}
-		if ref := l.Task.PipelineRef; ref != nil && ref.Name != "" && ref.Resolver == "" {
-			if err := r.checkCycle(ctx, pr, ref.Name); err != nil {
+		if resources.IsChildPipeline(&l.Task) {
+			if err := r.checkCycle(ctx, pr, l.Task.PipelineRef); err != nil {
 				return err
 			}
 		}
@@ -101,18 +101,25 @@ func (r *Reconciler) create(ctx context.Context, pr *v1.PipelineRun, key string,
 	return fmt.Errorf("creating %s %s: %w", kind, child.GetName(), err)
 }
 
-// maxNesting bounds the walk up a chain of child PipelineRuns.
-const maxNesting = 64
+// maxNesting bounds how deep pipelines may run inside pipelines.
+const maxNesting = 32
 
-// checkCycle refuses a child PipelineRun of Pipeline name when pr, or a
-// PipelineRun above it, already runs that Pipeline: Tekton's check, on the
-// tekton.dev/pipeline labels up the chain of controlling PipelineRuns.
-func (r *Reconciler) checkCycle(ctx context.Context, pr *v1.PipelineRun, name string) error {
+// checkCycle refuses a child PipelineRun of pr when the Pipeline that ref
+// names (nil for an embedded spec) already runs in pr or a PipelineRun
+// above it (Tekton's check, on the tekton.dev/pipeline labels up the chain
+// of controlling PipelineRuns), and when pr is already maxNesting deep,
+// which a Pipeline that reaches itself through a resolver would otherwise
+// grow without end.
+func (r *Reconciler) checkCycle(ctx context.Context, pr *v1.PipelineRun, ref *v1.PipelineRef) error {
+	name := ""
+	if ref != nil && ref.Resolver == "" {
+		name = ref.Name
+	}
 	var chain []string
 	cur := pr
 	for range maxNesting {
 		p := cur.Labels[resources.LabelPipeline]
-		if p == name {
+		if name != "" && p == name {
 			return failure.Userf(v1.PipelineRunReasonCreateRunFailed.String(),
 				"detected cycle in pipeline-in-pipeline: pipeline %q is already running in ancestor chain %v", name, chain)
 		}
@@ -133,7 +140,8 @@ func (r *Reconciler) checkCycle(ctx context.Context, pr *v1.PipelineRun, name st
 		}
 		cur = parent
 	}
-	return nil
+	return failure.Userf(v1.PipelineRunReasonCreateRunFailed.String(),
+		"pipelines in pipelines nest more than %d deep: %v", maxNesting, chain)
 }
 
 // checkOwned reads back a child that already exists (obj is of its kind)
@@ -148,7 +156,10 @@ func (r *Reconciler) checkOwned(ctx context.Context, pr *v1.PipelineRun, obj cli
 		return fmt.Errorf("reading back %s %s: %w", kind, name, err)
 	}
 	if c := metav1.GetControllerOf(obj); c == nil || c.UID != pr.UID {
-		return fmt.Errorf("%s %s/%s already exists and is not controlled by this PipelineRun", kind, pr.Namespace, name)
+		// Two pipeline tasks whose children have the same name, or a run of
+		// someone else's: no retry changes that.
+		return failure.Userf(v1.PipelineRunReasonCreateRunFailed.String(),
+			"%s %s/%s already exists and is not controlled by this PipelineRun", kind, pr.Namespace, name)
 	}
 	return nil
 }

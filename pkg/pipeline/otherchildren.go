@@ -35,7 +35,7 @@ func (r *Reconciler) otherChildren(ctx context.Context, pr *v1.PipelineRun) ([]*
 	var out []*v1.TaskRun
 	kinds := map[string]string{}
 	add := func(obj metav1.Object, kind string, view func() *v1.TaskRun) {
-		r.created.Delete(pr.Namespace + "/" + obj.GetName())
+		r.created.Delete(kind + "/" + pr.Namespace + "/" + obj.GetName())
 		if c := metav1.GetControllerOf(obj); c != nil && c.UID == pr.UID {
 			out = append(out, view())
 			kinds[obj.GetName()] = kind

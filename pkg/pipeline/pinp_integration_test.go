@@ -224,7 +224,8 @@ spec:
 		t.Errorf("a matrix of pipelines: %s", condition(done))
 	}
 	loop := &v1.Pipeline{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "loop"}, Spec: v1.PipelineSpec{
-		Tasks: []v1.PipelineTask{{Name: "again", PipelineRef: &v1.PipelineRef{Name: "loop"}}}}}
+		Tasks: []v1.PipelineTask{{Name: "again", PipelineRef: &v1.PipelineRef{Name: "loop"}},
+			{Name: "side", TaskSpec: &v1.EmbeddedTask{TaskSpec: v1.TaskSpec{Steps: []v1.Step{{Name: "s", Image: "busybox", Script: "true"}}}}}}}}
 	if err := e.c.Create(context.Background(), loop); err != nil {
 		t.Fatal(err)
 	}
@@ -234,5 +235,14 @@ spec: {pipelineRef: {name: loop}}`)
 	done := e.waitDone(t, ns, "l")
 	if c := condition(done); !strings.Contains(c, "CreateRunFailed") || !strings.Contains(c, `pipeline "loop" is already running`) {
 		t.Errorf("a Pipeline that runs itself: %s", c)
+	}
+	// The task made in the same pass does not run on under the failed run.
+	side := e.waitTaskRun(t, ns, "l-side")
+	waitFor(t, "l-side to be cancelled", 30*time.Second, func() (bool, error) {
+		tr, err := e.taskRun(ns, side.Name)
+		return tr.Spec.Status == v1.TaskRunSpecStatusCancelled, err
+	})
+	if refs := done.Status.ChildReferences; len(refs) == 0 {
+		t.Errorf("the failed run records no children")
 	}
 }

@@ -145,13 +145,32 @@ func (r *Reconciler) run(ctx context.Context, pr *v1.PipelineRun) (ctrl.Result, 
 	})
 	if err := r.act(ctx, pr, name, plan, kinds); err != nil {
 		if ue, ok := failure.AsUser(err); ok {
-			r.fail(pr, ue.Reason, ue.Error())
-			return ctrl.Result{}, nil
+			return ctrl.Result{}, r.failCreating(ctx, pr, plan, trs, kinds, ue)
 		}
 		return ctrl.Result{}, err
 	}
 	r.applyPlan(pr, plan)
 	return ctrl.Result{RequeueAfter: plan.RequeueAfter}, nil
+}
+
+// failCreating fails the run for a child that could not be made (a
+// cycle, a child the API server refuses): the children it has are recorded
+// and those still running, made in this pass too, are cancelled, so none
+// runs on unseen under a finished run.
+func (r *Reconciler) failCreating(ctx context.Context, pr *v1.PipelineRun, plan state.Plan, trs []*v1.TaskRun, kinds map[string]string, ue *failure.UserError) error {
+	r.applyPlan(pr, plan)
+	r.fail(pr, ue.Reason, ue.Error())
+	done := map[string]bool{}
+	for _, tr := range trs {
+		done[tr.Name] = tr.IsDone()
+	}
+	var cancels []state.Cancel
+	for _, ref := range pr.Status.ChildReferences {
+		if !done[ref.Name] {
+			cancels = append(cancels, state.Cancel{Name: ref.Name, Message: v1.TaskRunCancelledByPipelineMsg})
+		}
+	}
+	return r.cancelTaskRuns(ctx, pr, cancels, kinds)
 }
 
 // act creates and cancels children as the plan says.
@@ -193,7 +212,7 @@ func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.Ta
 	}
 	out := make([]*v1.TaskRun, 0, len(list.Items))
 	for i := range list.Items {
-		r.created.Delete(pr.Namespace + "/" + list.Items[i].Name)
+		r.created.Delete("TaskRun/" + pr.Namespace + "/" + list.Items[i].Name)
 		if c := metav1.GetControllerOf(&list.Items[i]); c != nil && c.UID == pr.UID {
 			out = append(out, &list.Items[i])
 		}
