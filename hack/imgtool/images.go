@@ -58,6 +58,14 @@ func goBinImage(pkgs []string) (v1.Image, error) {
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("-pkg is required")
 	}
+	seen := map[string]string{}
+	for _, pkg := range pkgs {
+		base := path.Base(strings.TrimSuffix(pkg, "/"))
+		if other, ok := seen[base]; ok {
+			return nil, fmt.Errorf("-pkg %s and %s would both be /usr/local/bin/%s", other, pkg, base)
+		}
+		seen[base] = pkg
+	}
 	dir, err := os.MkdirTemp("", "imgtool-")
 	if err != nil {
 		return nil, err
