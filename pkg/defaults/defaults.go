@@ -2,7 +2,6 @@ package defaults
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
@@ -45,36 +44,46 @@ func Apply(ctx context.Context, cfg *config.Config, obj apis.Defaultable) {
 
 // nested sets Tekton's defaults on the pipelines inside obj's pipeline.
 func nested(ctx context.Context, obj apis.Defaultable) {
-	var tasks []v1.PipelineTask
-	var beta []v1beta1.PipelineTask
 	switch o := obj.(type) {
 	case *v1.Pipeline:
-		tasks = slices.Concat(o.Spec.Tasks, o.Spec.Finally)
+		nestedIn(ctx, &o.Spec)
 	case *v1.PipelineSpec:
-		tasks = slices.Concat(o.Tasks, o.Finally)
+		nestedIn(ctx, o)
 	case *v1.PipelineRun:
 		if o.Spec.PipelineSpec != nil {
-			tasks = slices.Concat(o.Spec.PipelineSpec.Tasks, o.Spec.PipelineSpec.Finally)
+			nestedIn(ctx, o.Spec.PipelineSpec)
 		}
 	case *v1beta1.Pipeline:
-		beta = slices.Concat(o.Spec.Tasks, o.Spec.Finally)
+		nestedInBeta(ctx, &o.Spec)
 	case *v1beta1.PipelineSpec:
-		beta = slices.Concat(o.Tasks, o.Finally)
+		nestedInBeta(ctx, o)
 	case *v1beta1.PipelineRun:
 		if o.Spec.PipelineSpec != nil {
-			beta = slices.Concat(o.Spec.PipelineSpec.Tasks, o.Spec.PipelineSpec.Finally)
+			nestedInBeta(ctx, o.Spec.PipelineSpec)
 		}
 	}
-	for _, pt := range tasks {
-		if pt.PipelineSpec != nil {
-			pt.PipelineSpec.SetDefaults(ctx)
-			nested(ctx, pt.PipelineSpec)
+}
+
+// nestedIn defaults the pipelineSpec of each of ps's tasks, at every depth.
+func nestedIn(ctx context.Context, ps *v1.PipelineSpec) {
+	for _, pts := range [][]v1.PipelineTask{ps.Tasks, ps.Finally} {
+		for _, pt := range pts {
+			if pt.PipelineSpec != nil {
+				pt.PipelineSpec.SetDefaults(ctx)
+				nestedIn(ctx, pt.PipelineSpec)
+			}
 		}
 	}
-	for _, pt := range beta {
-		if pt.PipelineSpec != nil {
-			pt.PipelineSpec.SetDefaults(ctx)
-			nested(ctx, pt.PipelineSpec)
+}
+
+// nestedInBeta is nestedIn for v1beta1 (the same fields in another type).
+func nestedInBeta(ctx context.Context, ps *v1beta1.PipelineSpec) {
+	for _, pts := range [][]v1beta1.PipelineTask{ps.Tasks, ps.Finally} {
+		for _, pt := range pts {
+			if pt.PipelineSpec != nil {
+				pt.PipelineSpec.SetDefaults(ctx)
+				nestedInBeta(ctx, pt.PipelineSpec)
+			}
 		}
 	}
 }
