@@ -72,7 +72,7 @@ func (r *Reconciler) createTaskRuns(ctx context.Context, pr *v1.PipelineRun, pip
 		if err != nil {
 			return fmt.Errorf("making the child %s: %w", l.Name, err)
 		}
-		key := child.GetObjectKind().GroupVersionKind().Kind + "/" + pr.Namespace + "/" + l.Name
+		key := createdKey(child.GetObjectKind().GroupVersionKind().Kind, pr.Namespace, l.Name)
 		if r.recentlyCreated(key) {
 			return nil // the cache has not caught up with our own create yet
 		}
@@ -162,6 +162,11 @@ func (r *Reconciler) checkOwned(ctx context.Context, pr *v1.PipelineRun, obj cli
 			"%s %s/%s already exists and is not controlled by this PipelineRun", kind, pr.Namespace, name)
 	}
 	return nil
+}
+
+// createdKey names a child this process created, in r.created.
+func createdKey(kind, namespace, name string) string {
+	return kind + "/" + namespace + "/" + name
 }
 
 // createdTTL bounds how long a create is trusted while the cache lags.

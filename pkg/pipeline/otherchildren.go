@@ -35,8 +35,8 @@ func (r *Reconciler) otherChildren(ctx context.Context, pr *v1.PipelineRun) ([]*
 	var out []*v1.TaskRun
 	kinds := map[string]string{}
 	add := func(obj metav1.Object, kind string, view func() *v1.TaskRun) {
-		r.created.Delete(kind + "/" + pr.Namespace + "/" + obj.GetName())
-		if c := metav1.GetControllerOf(obj); c != nil && c.UID == pr.UID {
+		r.created.Delete(createdKey(kind, pr.Namespace, obj.GetName()))
+		if metav1.IsControlledBy(obj, pr) {
 			out = append(out, view())
 			kinds[obj.GetName()] = kind
 		}

@@ -212,8 +212,8 @@ func (r *Reconciler) children(ctx context.Context, pr *v1.PipelineRun) ([]*v1.Ta
 	}
 	out := make([]*v1.TaskRun, 0, len(list.Items))
 	for i := range list.Items {
-		r.created.Delete("TaskRun/" + pr.Namespace + "/" + list.Items[i].Name)
-		if c := metav1.GetControllerOf(&list.Items[i]); c != nil && c.UID == pr.UID {
+		r.created.Delete(createdKey("TaskRun", pr.Namespace, list.Items[i].Name))
+		if metav1.IsControlledBy(&list.Items[i], pr) {
 			out = append(out, &list.Items[i])
 		}
 	}
