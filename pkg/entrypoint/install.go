@@ -39,12 +39,17 @@ func (r *Runner) install(ctx context.Context, o Options, stderr io.Writer) int {
 // without it installs the entrypoint alone: a step's CEL when then fails
 // saying so.
 func installCompanion(self, copyTo string, stderr io.Writer) error {
-	src := filepath.Join(filepath.Dir(self), CELWhenName)
+	src := celWhenBeside(self)
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "entrypoint: no %s beside %s: CEL in a step's when will not work\n", CELWhenName, self)
 		return nil
 	}
-	return copyFile(src, filepath.Join(filepath.Dir(copyTo), CELWhenName))
+	return copyFile(src, celWhenBeside(copyTo))
+}
+
+// celWhenBeside is where celwhen is beside the entrypoint binary at bin.
+func celWhenBeside(bin string) string {
+	return filepath.Join(filepath.Dir(bin), CELWhenName)
 }
 
 // copyFile copies src to dst as an executable, through a temporary file in

@@ -140,7 +140,7 @@ func (r *Runner) celWhen() string {
 		return r.celBin
 	}
 	if self, err := r.self(); err == nil {
-		return filepath.Join(filepath.Dir(self), CELWhenName)
+		return celWhenBeside(self)
 	}
 	return CELWhenPath
 }
