@@ -70,14 +70,10 @@ func (e *env) createAlpha(t *testing.T, ns, doc string) *v1.PipelineRun {
 func (e *env) waitChild(t *testing.T, ns, name string) *v1.PipelineRun {
 	t.Helper()
 	var pr *v1.PipelineRun
-	deadline := time.Now().Add(30 * time.Second)
-	waitFor(t, "child PipelineRun "+name, time.Hour, func() (bool, error) {
+	e.waitCreated(t, ns, "child PipelineRun "+name, func() (bool, bool, error) {
 		var err error
 		pr, err = e.pipelineRun(ns, name)
-		if err == nil && pr.Name == "" && time.Now().After(deadline) {
-			return false, fmt.Errorf("not created; PipelineRuns: %s", e.describe(ns))
-		}
-		return err == nil && pr.Name != "", err
+		return pr.Name != "", true, err
 	})
 	return pr
 }
@@ -158,8 +154,9 @@ spec:
 }
 
 // pinpFailures: a child that fails fails its parent; a cancelled parent
-// cancels its child; $(tasks.<child>.status) is the child's outcome, and a matrix makes a child per combination (Tekton's
-// alpha does not); a child of its own ancestor's Pipeline is refused.
+// cancels its child; $(tasks.<child>.status) is the child's outcome, and a
+// matrix makes a child per combination (Tekton's alpha does not); a child
+// of its own ancestor's Pipeline is refused.
 func (e *env) pinpFailures(t *testing.T, ns string) {
 	fail := e.createRun(t, ns, `
 metadata: {name: f}

@@ -173,20 +173,30 @@ func (e *env) taskRun(ns, name string) (*v1.TaskRun, error) {
 	return tr, client.IgnoreNotFound(err)
 }
 
+// waitCreated polls get until what exists and is ready; when it is still
+// not created after 30 s, the test fails with the namespace's PipelineRuns.
+func (e *env) waitCreated(t testing.TB, ns, what string, get func() (exists, ready bool, err error)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	waitFor(t, what, time.Hour, func() (bool, error) {
+		exists, ready, err := get()
+		if err == nil && !exists && time.Now().After(deadline) {
+			return false, fmt.Errorf("not created; PipelineRuns: %s", e.describe(ns))
+		}
+		return err == nil && exists && ready, err
+	})
+}
+
 // waitTaskRun waits until TaskRun name exists and returns it.
 func (e *env) waitTaskRun(t testing.TB, ns, name string) *v1.TaskRun {
 	t.Helper()
 	var tr *v1.TaskRun
-	deadline := time.Now().Add(30 * time.Second)
-	waitFor(t, "TaskRun "+name, time.Hour, func() (bool, error) {
+	e.waitCreated(t, ns, "TaskRun "+name, func() (bool, bool, error) {
 		var err error
 		tr, err = e.taskRun(ns, name)
-		if err == nil && tr.Name == "" && time.Now().After(deadline) {
-			return false, fmt.Errorf("not created; PipelineRuns: %s", e.describe(ns))
-		}
 		// A held TaskRun (eager scheduling, D25) is not started yet: wait
 		// for its release, as the TaskRun controller does.
-		return err == nil && tr.Name != "" && !resources.IsHeld(tr), err
+		return tr.Name != "", !resources.IsHeld(tr), err
 	})
 	return tr
 }
