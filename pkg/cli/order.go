@@ -16,24 +16,37 @@ import (
 // (result references and runAfter; every DAG task for a finally task).
 type taskGraph map[string][]string
 
-// graphOf is pr's task graph, from the spec its status recorded (or its
-// own embedded spec before the first reconcile).
+// specOf is the spec pr's status recorded, or its own embedded spec
+// before the first reconcile; an empty one when it has neither yet.
+func specOf(pr *v1.PipelineRun) *v1.PipelineSpec {
+	switch {
+	case pr.Status.PipelineSpec != nil:
+		return pr.Status.PipelineSpec
+	case pr.Spec.PipelineSpec != nil:
+		return pr.Spec.PipelineSpec
+	}
+	return &v1.PipelineSpec{}
+}
+
+// names are the pipeline tasks' names.
+func names(lists ...[]v1.PipelineTask) []string {
+	var out []string
+	for _, pts := range lists {
+		for _, pt := range pts {
+			out = append(out, pt.Name)
+		}
+	}
+	return out
+}
+
+// graphOf is pr's task graph (see specOf).
 func graphOf(pr *v1.PipelineRun) taskGraph {
-	spec := pr.Status.PipelineSpec
-	if spec == nil {
-		spec = pr.Spec.PipelineSpec
-	}
+	spec := specOf(pr)
 	g := taskGraph{}
-	if spec == nil {
-		return g
-	}
 	for name, deps := range v1.PipelineTaskList(spec.Tasks).Deps() {
 		g[name] = deps
 	}
-	var all []string
-	for _, pt := range spec.Tasks {
-		all = append(all, pt.Name)
-	}
+	all := names(spec.Tasks)
 	for _, f := range spec.Finally {
 		g[f.Name] = all
 	}
@@ -62,7 +75,8 @@ func treeGraph(runs map[string]*v1.PipelineRun) taskGraph {
 		if path == "" {
 			continue
 		}
-		for task := range pipelineTasks(pr) {
+		spec := specOf(pr)
+		for _, task := range names(spec.Tasks, spec.Finally) {
 			p := join(path, task)
 			for q := path; ; q = q[:strings.LastIndexByte(q, '/')] {
 				g[p] = append(g[p], own[q]...) // what each enclosing task runs after
@@ -74,23 +88,6 @@ func treeGraph(runs map[string]*v1.PipelineRun) taskGraph {
 		}
 	}
 	return g
-}
-
-// pipelineTasks names pr's pipeline tasks, from the spec it recorded.
-func pipelineTasks(pr *v1.PipelineRun) map[string]bool {
-	spec := pr.Status.PipelineSpec
-	if spec == nil {
-		spec = pr.Spec.PipelineSpec
-	}
-	out := map[string]bool{}
-	if spec != nil {
-		for _, pts := range [][]v1.PipelineTask{spec.Tasks, spec.Finally} {
-			for _, pt := range pts {
-				out[pt.Name] = true
-			}
-		}
-	}
-	return out
 }
 
 // depths is, for each task, the longest chain of tasks it runs after.
