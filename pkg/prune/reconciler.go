@@ -66,15 +66,21 @@ func toGroup(label string) handler.EventHandler {
 	})
 }
 
+// standalone reports whether no PipelineRun owns run (the label the
+// PipelineRun controller puts on its children): what is pruned on its own.
+func standalone(run metav1.Object) bool {
+	return run.GetLabels()[labelPipelineRun] == ""
+}
+
 // doneRuns passes finished runs that no PipelineRun owns: TaskRuns and
 // child PipelineRuns (pipelines in pipelines) go with their PipelineRun.
 func doneRuns() builder.WatchesOption {
 	return builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 		switch r := o.(type) {
 		case *v1.PipelineRun:
-			return r.IsDone() && r.Labels[labelPipelineRun] == ""
+			return r.IsDone() && standalone(r)
 		case *v1.TaskRun:
-			return r.IsDone() && r.Labels[labelPipelineRun] == ""
+			return r.IsDone() && standalone(r)
 		}
 		return false
 	}))
@@ -89,7 +95,7 @@ func (p *Pruner) pipelineRuns(ctx context.Context, req ctrl.Request) (ctrl.Resul
 	}
 	g := group{}
 	for i := range list.Items {
-		if pr := &list.Items[i]; pr.Labels[labelPipelineRun] == "" {
+		if pr := &list.Items[i]; standalone(pr) {
 			g.add(pr, runOf(pr, &pr.Status.Status, pr.Status.CompletionTime))
 		}
 	}
@@ -107,7 +113,7 @@ func (p *Pruner) taskRuns(ctx context.Context, req ctrl.Request) (ctrl.Result, e
 	}
 	g := group{}
 	for i := range list.Items {
-		if tr := &list.Items[i]; tr.Labels[labelPipelineRun] == "" {
+		if tr := &list.Items[i]; standalone(tr) {
 			g.add(tr, runOf(tr, &tr.Status.Status, tr.Status.CompletionTime))
 		}
 	}
