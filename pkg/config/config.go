@@ -50,6 +50,7 @@ const (
 	KeyPruneKeepSuccessful = "prune-keep-successful"
 	KeyPruneKeepFailed     = "prune-keep-failed"
 	KeyPruneTTL            = "prune-ttl"
+	KeyPruneLogsTTL        = "prune-logs-ttl"
 )
 
 // Config is Slipway's configuration for one reconcile. Treat it as immutable.

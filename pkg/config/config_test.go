@@ -84,8 +84,9 @@ func TestPrunePolicies(t *testing.T) {
 	t.Parallel()
 	c, err := FromConfigMap(cm(ConfigMapName, map[string]string{
 		"prune-keep-successful": "10",
+		"prune-logs-ttl":        "720h",
 		"prune-policies": `
-- {name: team-a, namespace: team-a, keepSuccessful: 2, ttl: 24h}
+- {name: team-a, namespace: team-a, keepSuccessful: 2, ttl: 24h, logsTTL: 48h}
 - {name: nightly, kind: PipelineRun, pipeline: nightly, keepFailed: 1}
 - {name: previews, selector: {matchLabels: {preview: "true"}}, ttl: 1h}
 `}))
@@ -99,27 +100,56 @@ func TestPrunePolicies(t *testing.T) {
 			}
 			return strconv.Itoa(*v)
 		}
-		return n(p.KeepSuccessful) + "/" + n(p.KeepFailed) + "/" + p.TTL.String()
+		return n(p.KeepSuccessful) + "/" + n(p.KeepFailed) + "/" + p.TTL.String() + "/" + p.LogsTTL.String()
 	}
 	for _, tc := range []struct {
 		kind, ns, name string
 		labels         map[string]string
 		want           string
 	}{
-		{"PipelineRun", "team-a", "build", nil, "2/all/24h0m0s"},
-		{"TaskRun", "team-a", "lint", nil, "2/all/24h0m0s"},
-		{"PipelineRun", "team-b", "nightly", nil, "10/1/0s"},
-		{"TaskRun", "team-b", "nightly", nil, "10/all/0s"},
-		{"PipelineRun", "team-b", "deploy", map[string]string{"preview": "true"}, "10/all/1h0m0s"},
-		{"PipelineRun", "team-b", "deploy", nil, "10/all/0s"},
+		{"PipelineRun", "team-a", "build", nil, "2/all/24h0m0s/48h0m0s"},
+		{"TaskRun", "team-a", "lint", nil, "2/all/24h0m0s/48h0m0s"},
+		{"PipelineRun", "team-b", "nightly", nil, "10/1/0s/720h0m0s"},
+		{"TaskRun", "team-b", "nightly", nil, "10/all/0s/720h0m0s"},
+		{"PipelineRun", "team-b", "deploy", map[string]string{"preview": "true"}, "10/all/1h0m0s/720h0m0s"},
+		{"PipelineRun", "team-b", "deploy", nil, "10/all/0s/720h0m0s"},
 	} {
 		if got := show(c.PruningFor(tc.kind, tc.ns, tc.name, tc.labels)); got != tc.want {
 			t.Errorf("PruningFor(%s %s/%s %v) = %s, want %s", tc.kind, tc.ns, tc.name, tc.labels, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"- {keepSuccessful: 1}", "- {name: x, ttl: soon}", "- {name: x, kind: Pod}", "- {name: x, keepFailed: -1}", "- {name: x, keep: 1}"} {
+	for _, bad := range []string{"- {keepSuccessful: 1}", "- {name: x, ttl: soon}", "- {name: x, kind: Pod}", "- {name: x, keepFailed: -1}", "- {name: x, keep: 1}", "- {name: x, logsTTL: -1h}"} {
 		if _, err := FromConfigMap(cm(ConfigMapName, map[string]string{"prune-policies": bad})); err == nil {
 			t.Errorf("prune-policies %q was accepted", bad)
 		}
+	}
+}
+
+func TestPruningOver(t *testing.T) {
+	t.Parallel()
+	ten := 10
+	base := Pruning{KeepSuccessful: &ten}
+	for _, tc := range []struct {
+		name    string
+		ann     map[string]string
+		want    string // keepSuccessful/ttl/logsTTL
+		wantErr string
+	}{
+		{"no annotations", nil, "10/0s/0s", ""},
+		{"override", map[string]string{"slipway.dev/prune-keep-successful": "2", "slipway.dev/prune-ttl": "1h",
+			"slipway.dev/prune-logs-ttl": "72h", "other": "x", "slipway.dev/approve": "y"}, "2/1h0m0s/72h0m0s", ""},
+		{"bad value", map[string]string{"slipway.dev/prune-keep-failed": "-1"}, "10/0s/0s", "slipway.dev/prune-keep-failed: must not be negative"},
+		{"bad logs ttl", map[string]string{"slipway.dev/prune-logs-ttl": "soon"}, "10/0s/0s", "slipway.dev/prune-logs-ttl"},
+		{"unknown", map[string]string{"slipway.dev/prune-forever": "1"}, "10/0s/0s", "slipway.dev/prune-forever: unknown pruning annotation"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := base.Over(tc.ann)
+			if (err != nil) != (tc.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+			if s := strconv.Itoa(*got.KeepSuccessful) + "/" + got.TTL.String() + "/" + got.LogsTTL.String(); s != tc.want {
+				t.Errorf("Over = %s, want %s", s, tc.want)
+			}
+		})
 	}
 }

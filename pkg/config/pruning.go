@@ -15,11 +15,38 @@ import (
 // Pruning says which finished runs of one Pipeline (or Task) in one
 // namespace are kept: the newest KeepSuccessful successful ones, the
 // newest KeepFailed failed ones (nil: all), none older than TTL (0: no
-// limit).
+// limit). LogsTTL is the archived logs' own policy: 0 and they go with
+// their TaskRun (D19); more, and they are kept that long after the TaskRun
+// completed, whether the run is deleted sooner or kept longer (D28).
 type Pruning struct {
 	KeepSuccessful *int
 	KeepFailed     *int
 	TTL            time.Duration
+	LogsTTL        time.Duration
+}
+
+// AnnotationPrefix starts the run annotations that override the pruning
+// settings: slipway.dev/prune-keep-successful and so on.
+const AnnotationPrefix = "slipway.dev/"
+
+// Over returns p with the pruning annotations of a run
+// (slipway.dev/prune-*) over it; an unknown or invalid one is an error.
+func (p Pruning) Over(annotations map[string]string) (Pruning, error) {
+	out := p
+	for k, v := range annotations {
+		key, ok := strings.CutPrefix(k, AnnotationPrefix)
+		if !ok || !strings.HasPrefix(key, "prune-") {
+			continue
+		}
+		known, err := out.Set(key, v)
+		if !known {
+			err = errors.New("unknown pruning annotation")
+		}
+		if err != nil {
+			return p, fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return out, nil
 }
 
 // Enabled reports whether p would ever delete a run.
@@ -41,10 +68,15 @@ func (p *Pruning) Set(k, v string) (known bool, err error) {
 			p.KeepFailed = &n
 		}
 		return true, err
-	case KeyPruneTTL:
-		p.TTL, err = time.ParseDuration(strings.TrimSpace(v))
-		if err == nil && p.TTL < 0 {
+	case KeyPruneTTL, KeyPruneLogsTTL:
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err == nil && d < 0 {
 			err = fmt.Errorf("must not be negative")
+		}
+		if k == KeyPruneTTL {
+			p.TTL = d
+		} else {
+			p.LogsTTL = d
 		}
 		return true, err
 	}
@@ -63,8 +95,9 @@ type PrunePolicy struct {
 	KeepSuccessful *int   `json:"keepSuccessful,omitempty"`
 	KeepFailed     *int   `json:"keepFailed,omitempty"`
 	TTL            string `json:"ttl,omitempty"`
+	LogsTTL        string `json:"logsTTL,omitempty"`
 
-	ttl time.Duration
+	ttl, logsTTL time.Duration
 }
 
 func parsePrunePolicies(text string) ([]PrunePolicy, error) {
@@ -94,12 +127,18 @@ func (p *PrunePolicy) complete() error {
 			errs = append(errs, "keepSuccessful and keepFailed must not be negative")
 		}
 	}
-	if p.TTL != "" {
-		d, err := time.ParseDuration(p.TTL)
-		if err != nil || d < 0 {
-			errs = append(errs, fmt.Sprintf("ttl %q is not a duration of 0 or more", p.TTL))
+	for _, d := range []struct {
+		field, text string
+		into        *time.Duration
+	}{{"ttl", p.TTL, &p.ttl}, {"logsTTL", p.LogsTTL, &p.logsTTL}} {
+		if d.text == "" {
+			continue
 		}
-		p.ttl = d
+		v, err := time.ParseDuration(d.text)
+		if err != nil || v < 0 {
+			errs = append(errs, fmt.Sprintf("%s %q is not a duration of 0 or more", d.field, d.text))
+		}
+		*d.into = v
 	}
 	if err := p.Compile(); err != nil {
 		errs = append(errs, "selector: "+err.Error())
@@ -128,6 +167,9 @@ func (c *Config) PruningFor(kind, namespace, name string, runLabels map[string]s
 		}
 		if pol.TTL != "" {
 			p.TTL = pol.ttl
+		}
+		if pol.LogsTTL != "" {
+			p.LogsTTL = pol.logsTTL
 		}
 		break
 	}

@@ -40,7 +40,7 @@ func (p *Pruner) prune(ctx context.Context, kind string, key types.NamespacedNam
 		return ctrl.Result{}, err
 	}
 	base := cfg.PruningFor(kind, key.Namespace, key.Name, g.newest.GetLabels())
-	policy, err := Policy(base, g.newest.GetAnnotations())
+	policy, err := base.Over(g.newest.GetAnnotations())
 	if err != nil {
 		p.recorder.Eventf(g.newest, nil, corev1.EventTypeWarning, "InvalidPruning", "Prune", "%v", err)
 		return ctrl.Result{}, nil

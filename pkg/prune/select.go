@@ -4,20 +4,16 @@
 // run by annotations). Select is the pure decision; the reconcilers only
 // list and delete. A PipelineRun's TaskRuns and pods, and a TaskRun's
 // pods, go with it through their owner references; its archived logs stay
-// in the registry but their key goes with the TaskRun (D19).
+// in the registry but their key goes with the TaskRun (D19), unless a
+// LogArchive keeps them for prune-logs-ttl (pkg/logs/archiver, D28).
 package prune
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/slipway-ci/slipway/pkg/config"
 )
-
-// AnnotationPrefix starts the run annotations that override the pruning
-// settings: slipway.dev/prune-keep-successful and so on.
-const AnnotationPrefix = "slipway.dev/"
 
 // Run is what Select needs of a run.
 type Run struct {
@@ -65,25 +61,3 @@ func Select(runs []Run, p config.Pruning, now time.Time) (doomed []Run, next tim
 	}
 	return doomed, next
 }
-
-// Policy is the slipway-config policy with the run's annotations over it.
-func Policy(base config.Pruning, annotations map[string]string) (config.Pruning, error) {
-	p := base
-	for k, v := range annotations {
-		key, ok := strings.CutPrefix(k, AnnotationPrefix)
-		if !ok || !strings.HasPrefix(key, "prune-") {
-			continue
-		}
-		if known, err := p.Set(key, v); !known || err != nil {
-			if err == nil {
-				return base, &unknownKey{k}
-			}
-			return base, err
-		}
-	}
-	return p, nil
-}
-
-type unknownKey struct{ key string }
-
-func (u *unknownKey) Error() string { return "unknown pruning annotation " + u.key }

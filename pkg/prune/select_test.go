@@ -56,30 +56,3 @@ func TestSelect(t *testing.T) {
 		})
 	}
 }
-
-func TestPolicy(t *testing.T) {
-	base := config.Pruning{KeepSuccessful: n(10)}
-	cases := []struct {
-		name    string
-		ann     map[string]string
-		want    config.Pruning
-		wantErr bool
-	}{
-		{"no annotations", nil, base, false},
-		{"override", map[string]string{"slipway.dev/prune-keep-successful": "2", "slipway.dev/prune-ttl": "1h", "other": "x"},
-			config.Pruning{KeepSuccessful: n(2), TTL: time.Hour}, false},
-		{"bad value", map[string]string{"slipway.dev/prune-keep-failed": "-1"}, base, true},
-		{"unknown", map[string]string{"slipway.dev/prune-forever": "1"}, base, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := Policy(base, tc.ann)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
-			}
-			if *got.KeepSuccessful != *tc.want.KeepSuccessful || got.TTL != tc.want.TTL {
-				t.Errorf("policy = %+v, want %+v", got, tc.want)
-			}
-		})
-	}
-}
