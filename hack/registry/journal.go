@@ -12,14 +12,17 @@ import (
 )
 
 // journal makes manifests survive a restart. go-containerregistry's registry
-// keeps manifests in memory only, so every accepted manifest PUT is appended
-// to a JSON-lines file and replayed into a fresh registry at start.
+// keeps manifests in memory only, so every accepted manifest PUT and DELETE
+// is appended to a JSON-lines file and replayed into a fresh registry at
+// start.
 type journal struct {
 	next http.Handler
 	f    *os.File
 }
 
 type journalEntry struct {
+	// Method is PUT when empty (journals written before deletes were kept).
+	Method      string `json:"method,omitempty"`
 	Path        string `json:"path"`
 	ContentType string `json:"contentType"`
 	Body        []byte `json:"body"`
@@ -55,11 +58,15 @@ func replay(path string, next http.Handler) error {
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return fmt.Errorf("manifest journal line %d: %w", n, err)
 		}
-		req := httptest.NewRequest(http.MethodPut, e.Path, bytes.NewReader(e.Body))
+		method, want := http.MethodPut, http.StatusCreated
+		if e.Method == http.MethodDelete {
+			method, want = http.MethodDelete, http.StatusAccepted
+		}
+		req := httptest.NewRequest(method, e.Path, bytes.NewReader(e.Body))
 		req.Header.Set("Content-Type", e.ContentType)
 		rec := httptest.NewRecorder()
 		next.ServeHTTP(rec, req)
-		if rec.Code != http.StatusCreated {
+		if rec.Code != want {
 			return fmt.Errorf("manifest journal line %d (%s): replay got HTTP %d", n, e.Path, rec.Code)
 		}
 	}
@@ -67,7 +74,12 @@ func replay(path string, next http.Handler) error {
 }
 
 func (j *journal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := parseManifestPath(r.URL.Path); !ok || r.Method != http.MethodPut {
+	_, _, ok := parseManifestPath(r.URL.Path)
+	switch {
+	case ok && r.Method == http.MethodDelete:
+		j.delete(w, r)
+		return
+	case !ok || r.Method != http.MethodPut:
 		j.next.ServeHTTP(w, r)
 		return
 	}
@@ -82,12 +94,25 @@ func (j *journal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sw.code != http.StatusCreated {
 		return
 	}
-	line, err := json.Marshal(journalEntry{Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Body: body})
+	j.append(journalEntry{Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Body: body})
+}
+
+// delete passes a manifest DELETE on and journals it once accepted.
+func (j *journal) delete(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w}
+	j.next.ServeHTTP(sw, r)
+	if sw.code == http.StatusAccepted {
+		j.append(journalEntry{Method: http.MethodDelete, Path: r.URL.Path})
+	}
+}
+
+func (j *journal) append(e journalEntry) {
+	line, err := json.Marshal(e)
 	if err == nil {
 		_, err = j.f.Write(append(line, '\n'))
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "registry: journal %s: %v\n", r.URL.Path, err)
+		fmt.Fprintf(os.Stderr, "registry: journal %s: %v\n", e.Path, err)
 	}
 }
 

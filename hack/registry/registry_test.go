@@ -103,3 +103,32 @@ func TestSplitRepoTag(t *testing.T) {
 		}
 	}
 }
+
+// TestJournalKeepsDeletes deletes a manifest and checks that it stays
+// deleted after a restart.
+func TestJournalKeepsDeletes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	h, err := newHandler(dir, "slipway/base:latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := httptest.NewRequest(http.MethodPost, "/v2/logs/x/blobs/uploads/?digest=sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", bytes.NewReader([]byte("{}")))
+	h.ServeHTTP(httptest.NewRecorder(), blob)
+	put(t, h, "/v2/logs/x/manifests/kept")
+	put(t, h, "/v2/logs/x/manifests/gone")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/v2/logs/x/manifests/gone", nil))
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("DELETE: HTTP %d %s", rec.Code, rec.Body)
+	}
+	restarted, err := newHandler(dir, "slipway/base:latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"/v2/logs/x/manifests/kept": http.StatusOK, "/v2/logs/x/manifests/gone": http.StatusNotFound} {
+		if got := get(restarted, path); got != want {
+			t.Errorf("GET %s after a restart = %d, want %d", path, got, want)
+		}
+	}
+}
