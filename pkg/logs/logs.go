@@ -66,6 +66,10 @@ type Store interface {
 	Put(ctx context.Context, loc Location, meta Meta, e *Entry, sealed io.Reader) error
 	List(ctx context.Context, loc Location) (Index, error)
 	Open(ctx context.Context, loc Location, container string) (io.ReadCloser, error)
+	// Delete removes the archive at loc if it is still taskRunUID's (a
+	// TaskRun of the same name made since owns it otherwise); an archive
+	// already gone is no error.
+	Delete(ctx context.Context, loc Location, taskRunUID string) error
 }
 
 // NewKey returns a fresh secret key for one TaskRun's logs.

@@ -164,3 +164,36 @@ func BenchmarkArchive(b *testing.B) {
 		}
 	}
 }
+
+func TestDelete(t *testing.T) {
+	cases := []struct {
+		name     string
+		uid      string
+		wantGone bool
+	}{
+		{"its own TaskRun's", "u1", true},
+		{"another TaskRun's of the same name", "u0", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, repo := testStore(t)
+			ctx := context.Background()
+			key := mustKey(t)
+			loc := Location{Repository: repo, Tag: "tr-pod"}
+			meta := Meta{Namespace: "ns", TaskRun: "tr", TaskRunUID: "u1"}
+			if _, err := Archive(ctx, s, loc, meta, key, "step-a", bytes.NewReader([]byte("a\n"))); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Delete(ctx, loc, tc.uid); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			_, err := s.List(ctx, loc)
+			if gone := errors.Is(err, ErrNotFound); gone != tc.wantGone {
+				t.Fatalf("after Delete, List = %v; want gone %v", err, tc.wantGone)
+			}
+			if err := s.Delete(ctx, loc, "u1"); err != nil {
+				t.Errorf("Delete again: %v, want nil", err)
+			}
+		})
+	}
+}

@@ -132,8 +132,7 @@ func (o *OCI) manifest(tag name.Tag, meta Meta, opts []remote.Option) (m *ggcr.M
 func (o *OCI) get(tag name.Tag, opts []remote.Option) (*ggcr.Manifest, error) {
 	desc, err := remote.Get(tag, opts...)
 	if err != nil {
-		var te *transport.Error
-		if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
+		if isNotFound(err) {
 			return nil, fmt.Errorf("%w: %s", ErrNotFound, tag)
 		}
 		return nil, fmt.Errorf("reading the log archive %s: %w", tag, err)
@@ -185,6 +184,40 @@ func (o *OCI) Open(ctx context.Context, loc Location, container string) (io.Read
 		return layer.Compressed()
 	}
 	return nil, fmt.Errorf("%w: no log of %s in %s", ErrNotFound, container, loc)
+}
+
+// Delete removes the archive's manifest: its tag, then its digest (a
+// registry that deletes by digest only removes the tag with it). The
+// blobs stay until the registry's garbage collection; without their
+// manifest nothing names them.
+func (o *OCI) Delete(ctx context.Context, loc Location, taskRunUID string) error {
+	tag, err := o.ref(loc)
+	if err != nil {
+		return err
+	}
+	opts := o.options(ctx)
+	desc, err := remote.Get(tag, opts...)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the log archive %s: %w", tag, err)
+	}
+	m, err := ggcr.ParseManifest(bytes.NewReader(desc.Manifest))
+	if err != nil || m.Annotations[annTaskRunUID] != taskRunUID {
+		return nil // not an archive of that TaskRun: not ours to delete
+	}
+	_ = remote.Delete(tag, opts...) // optional in the OCI spec
+	err = remote.Delete(tag.Repository.Digest(desc.Digest.String()), opts...)
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("deleting the log archive %s: %w", loc, err)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var te *transport.Error
+	return errors.As(err, &te) && te.StatusCode == http.StatusNotFound
 }
 
 // withEntry returns layers with e's descriptor in place of an earlier one
