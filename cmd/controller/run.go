@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
 	approvalctl "github.com/slipway-ci/slipway/pkg/approval/controller"
 	"github.com/slipway-ci/slipway/pkg/config"
 	"github.com/slipway-ci/slipway/pkg/config/cluster"
@@ -105,7 +106,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 // setupObservers registers what watches runs without driving them: the
 // log archiver, the metrics, the pruner and the configuration reporter.
 func setupObservers(mgr ctrl.Manager, o Options, kube kubernetes.Interface, sink *events.Sink, q *queue.Manager) error {
-	err := archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink})
+	err := archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink, Namespace: o.Namespace})
 	if err != nil {
 		return err
 	}
@@ -137,6 +138,10 @@ func newManager(o Options) (ctrl.Manager, error) {
 	}
 	// StepActions are read as v1beta1, their storage version.
 	if err := v1beta1.AddToScheme(scheme); err != nil {
+		return nil, fmt.Errorf("building scheme: %w", err)
+	}
+	// Slipway's own kinds (LogArchives).
+	if err := slipwayv1alpha1.AddToScheme(scheme); err != nil {
 		return nil, fmt.Errorf("building scheme: %w", err)
 	}
 	// The webhook's certificate rotator writes caBundle into the CRDs.

@@ -9,6 +9,7 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
+	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
 	"github.com/slipway-ci/slipway/pkg/crdschema"
 )
 
@@ -31,6 +32,8 @@ var crds = []crd{
 	{file: "crd-stepactions.yaml", versions: map[string]any{"v1beta1": &v1beta1.StepAction{}, "v1alpha1": &v1alpha1.StepAction{}}},
 	// One version, stored as written: no conversion.
 	{file: "crd-customruns.yaml", versions: map[string]any{"v1beta1": &v1beta1.CustomRun{}}},
+	// Slipway's own kind, written by its controller only.
+	{file: "crd-logarchives.yaml", versions: map[string]any{"v1alpha1": &slipwayv1alpha1.LogArchive{}}},
 }
 
 const header = `# Generated in part by hack/crdgen: the openAPIV3Schema of each version
@@ -39,9 +42,9 @@ const header = `# Generated in part by hack/crdgen: the openAPIV3Schema of each 
 # run "go run ./hack/crdgen" to refresh the schemas.
 #
 # Unknown fields are kept, not pruned: the admission webhook refuses them
-# with their path for every client (docs/design.md D16). v1 is stored; other
-# versions are converted by the webhook with Tekton's own functions, and
-# the controller injects the caBundle (pkg/webhook/certs).
+# with their path for every client (docs/design.md D16). Of Tekton's kinds
+# v1 is stored; other versions are converted by the webhook with Tekton's
+# own functions, and the controller injects the caBundle (pkg/webhook/certs).
 `
 
 // render returns the CRD file old with every version's schema regenerated.

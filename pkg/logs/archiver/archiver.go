@@ -49,16 +49,20 @@ type Options struct {
 	Workers int
 	// Recorder receives events; it defaults to the manager's recorder.
 	Recorder events.EventRecorder
+	// Namespace holds slipway-config, whose prune-logs-ttl (and
+	// prune-policies) say how long logs are kept after their run.
+	Namespace string
 }
 
 // Archiver is the reconciler.
 type Archiver struct {
-	client   client.Client
-	store    logs.Store
-	logs     kubernetes.Interface
-	recorder events.EventRecorder
-	now      func() time.Time
-	mu       sync.Mutex
+	client    client.Client
+	namespace string
+	store     logs.Store
+	logs      kubernetes.Interface
+	recorder  events.EventRecorder
+	now       func() time.Time
+	mu        sync.Mutex
 	// archived holds, per pod, the step containers whose logs are in the
 	// store; a pod missing here is looked up in the store.
 	archived map[types.NamespacedName]podSet
@@ -75,8 +79,8 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if opts.Recorder == nil {
 		opts.Recorder = mgr.GetEventRecorder("slipway-controller")
 	}
-	a := &Archiver{client: mgr.GetClient(), store: opts.Store, logs: opts.Logs, recorder: opts.Recorder,
-		now: time.Now, archived: map[types.NamespacedName]podSet{}}
+	a := &Archiver{client: mgr.GetClient(), namespace: opts.Namespace, store: opts.Store, logs: opts.Logs,
+		recorder: opts.Recorder, now: time.Now, archived: map[types.NamespacedName]podSet{}}
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&corev1.Pod{}, builderPredicate()).
@@ -85,7 +89,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("setting up the log archiver: %w", err)
 	}
-	return nil
+	return setupExpiry(mgr, opts.Store)
 }
 
 // Wanted reports whether pod has work for the archiver: it holds the
@@ -131,6 +135,9 @@ func (a *Archiver) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	}
 	if !allStopped(pod) {
 		return ctrl.Result{}, nil
+	}
+	if err := a.keep(ctx, pod, *la); err != nil {
+		return a.failed(ctx, pod, err)
 	}
 	a.forget(keyOf(pod))
 	return ctrl.Result{}, a.release(ctx, pod)

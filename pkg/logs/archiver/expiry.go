@@ -1,0 +1,70 @@
+package archiver
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
+	"github.com/slipway-ci/slipway/pkg/logs"
+)
+
+// ExpiryControllerName names the controller that deletes expired logs.
+const ExpiryControllerName = "logarchive-expiry"
+
+// expirer deletes a LogArchive, and the archive it names, once it has
+// expired. It watches LogArchives by their metadata only (the expiry is
+// an annotation), so that its cache holds no keys, and reads the whole
+// object from the API server only to delete it.
+type expirer struct {
+	client client.Client
+	reader client.Reader
+	store  logs.Store
+	now    func() time.Time
+}
+
+func setupExpiry(mgr ctrl.Manager, store logs.Store) error {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(slipwayv1alpha1.SchemeGroupVersion.WithKind("LogArchive"))
+	e := &expirer{client: mgr.GetClient(), reader: mgr.GetAPIReader(), store: store, now: time.Now}
+	err := ctrl.NewControllerManagedBy(mgr).Named(ExpiryControllerName).
+		For(meta, builder.OnlyMetadata).
+		Complete(e)
+	if err != nil {
+		return fmt.Errorf("setting up the log expiry: %w", err)
+	}
+	return nil
+}
+
+// Reconcile comes back when the LogArchive expires, then deletes the
+// archive and the LogArchive, in that order: a crash between the two
+// leaves a LogArchive that is deleted at the next pass.
+func (e *expirer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(slipwayv1alpha1.SchemeGroupVersion.WithKind("LogArchive"))
+	if err := e.client.Get(ctx, req.NamespacedName, meta); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if left := slipwayv1alpha1.ExpiresOf(meta).Sub(e.now()); left > 0 {
+		return ctrl.Result{RequeueAfter: left}, nil
+	}
+	a := &slipwayv1alpha1.LogArchive{}
+	if err := e.reader.Get(ctx, req.NamespacedName, a); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	loc := logs.Location{Repository: a.Spec.Repository, Tag: a.Spec.Tag}
+	if err := e.store.Delete(ctx, loc, string(a.Spec.TaskRunUID)); err != nil {
+		return ctrl.Result{}, err
+	}
+	pre := metav1.Preconditions{UID: &a.UID, ResourceVersion: &a.ResourceVersion}
+	if err := e.client.Delete(ctx, a, client.Preconditions(pre)); client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, fmt.Errorf("deleting the expired LogArchive %s: %w", req, err)
+	}
+	ctrl.LoggerFrom(ctx).Info("expired logs deleted", "archive", loc.String(), "taskRun", a.Spec.TaskRun)
+	return ctrl.Result{}, nil
+}
