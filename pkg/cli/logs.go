@@ -37,6 +37,10 @@ func (e *env) logsCmd() *cobra.Command {
 		ValidArgsFunction: e.completeRuns,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := e.target(cmd.Context(), args, lastRun)
+			var gone *noRunError
+			if errors.As(err, &gone) {
+				return e.logsOfDeleted(cmd.Context(), gone)
+			}
 			if err != nil {
 				return err
 			}

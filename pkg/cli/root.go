@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
 	"github.com/slipway-ci/slipway/pkg/logs"
 )
 
@@ -67,6 +68,7 @@ func newEnv(s genericiooptions.IOStreams) *env {
 	_ = corev1.AddToScheme(scheme)
 	_ = v1.AddToScheme(scheme)
 	_ = v1beta1.AddToScheme(scheme)
+	_ = slipwayv1alpha1.AddToScheme(scheme)
 	e := &env{IOStreams: s, flags: genericclioptions.NewConfigFlags(true), scheme: scheme, store: &logs.OCI{}}
 	e.newClients = e.realClients
 	return e

@@ -62,14 +62,9 @@ var kindAliases = map[string]string{
 // find returns the run named arg ("name", "pr/name", "taskrun/name", ...);
 // a bare name is looked up as a PipelineRun first.
 func find(ctx context.Context, c client.Client, ns, arg string) (target, error) {
-	kinds := []string{"PipelineRun", "TaskRun"}
-	name := arg
-	if k, n, ok := strings.Cut(arg, "/"); ok {
-		kind, known := kindAliases[strings.ToLower(k)]
-		if !known {
-			return target{}, fmt.Errorf("%q: the kind must be pipelinerun (pr) or taskrun (tr)", arg)
-		}
-		kinds, name = []string{kind}, n
+	kinds, name, err := parseRun(arg)
+	if err != nil {
+		return target{}, err
 	}
 	for _, k := range kinds {
 		t, err := get(ctx, c, ns, k, name)
@@ -77,7 +72,20 @@ func find(ctx context.Context, c client.Client, ns, arg string) (target, error) 
 			return t, err
 		}
 	}
-	return target{}, fmt.Errorf("no PipelineRun or TaskRun %q in namespace %q", arg, ns)
+	return target{}, &noRunError{arg: arg, ns: ns}
+}
+
+// parseRun returns the kinds a run named arg may be, and its name.
+func parseRun(arg string) (kinds []string, name string, err error) {
+	k, n, ok := strings.Cut(arg, "/")
+	if !ok {
+		return []string{"PipelineRun", "TaskRun"}, arg, nil
+	}
+	kind, known := kindAliases[strings.ToLower(k)]
+	if !known {
+		return nil, "", fmt.Errorf("%q: the kind must be pipelinerun (pr) or taskrun (tr)", arg)
+	}
+	return []string{kind}, n, nil
 }
 
 func get(ctx context.Context, c client.Client, ns, kind, name string) (target, error) {

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
+	"github.com/slipway-ci/slipway/pkg/resources"
+)
+
+// noRunError reports that no run of the name is in the namespace.
+type noRunError struct{ arg, ns string }
+
+func (e *noRunError) Error() string {
+	return fmt.Sprintf("no PipelineRun or TaskRun %q in namespace %q", e.arg, e.ns)
+}
+
+// keptLogs returns the LogArchives that keep the logs of the deleted run
+// named arg (D28), its attempts in the order they ran; none when the run
+// left no logs behind.
+func keptLogs(ctx context.Context, c client.Client, ns, arg string) (kind string, kept []slipwayv1alpha1.LogArchive, err error) {
+	kinds, name, err := parseRun(arg)
+	if err != nil {
+		return "", nil, err
+	}
+	labels := map[string]string{"PipelineRun": resources.LabelPipelineRun, "TaskRun": resources.LabelTaskRun}
+	for _, k := range kinds {
+		list := &slipwayv1alpha1.LogArchiveList{}
+		err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{labels[k]: name})
+		if err != nil {
+			return "", nil, fmt.Errorf("reading the logs kept after run %q: %w", arg, err)
+		}
+		if len(list.Items) > 0 {
+			sortAttempts(list.Items)
+			return k, list.Items, nil
+		}
+	}
+	return "", nil, nil
+}
+
+// sortAttempts orders LogArchives as the steps ran: by when each attempt's
+// first step started, then by name (a retry's pod name follows the first).
+func sortAttempts(as []slipwayv1alpha1.LogArchive) {
+	start := func(a *slipwayv1alpha1.LogArchive) time.Time {
+		if a.Spec.StartTime != nil {
+			return a.Spec.StartTime.Time
+		}
+		return a.CreationTimestamp.Time
+	}
+	sort.SliceStable(as, func(i, j int) bool {
+		a, b := start(&as[i]), start(&as[j])
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return as[i].Name < as[j].Name
+	})
+}
+
+// logsOfDeleted prints the logs kept after the run gone names, if any.
+func (e *env) logsOfDeleted(ctx context.Context, gone *noRunError) error {
+	c, _, err := e.clients()
+	if err != nil {
+		return err
+	}
+	kind, kept, err := keptLogs(ctx, c, gone.ns, gone.arg)
+	if err != nil || len(kept) == 0 {
+		return errors.Join(gone, err)
+	}
+	_, name, _ := parseRun(gone.arg)
+	return e.showKeptLogs(ctx, kind, name, kept)
+}
+
+// showKeptLogs prints the logs kept after a deleted run, as logs would
+// have printed them, and when they expire.
+func (e *env) showKeptLogs(ctx context.Context, kind, name string, kept []slipwayv1alpha1.LogArchive) error {
+	c, kube, err := e.clients()
+	if err != nil {
+		return err
+	}
+	p := newPrinter(e.Out, false)
+	lr := &logReader{c: c, kube: kube, store: e.store, p: p}
+	lr.openLog = lr.open
+	if e.openLog != nil {
+		lr.openLog = e.openLog
+	}
+	attempts := map[string]int{}
+	for i := range kept {
+		attempts[kept[i].Spec.TaskRun]++
+	}
+	seen := map[string]int{}
+	var expires time.Time
+	for i := range kept {
+		a := &kept[i]
+		seen[a.Spec.TaskRun]++
+		tr := taskRunOfKept(a, seen[a.Spec.TaskRun], attempts[a.Spec.TaskRun])
+		for _, s := range tr.Status.Steps {
+			lr.step(ctx, tr, a.Spec.PipelineTask, s)
+		}
+		if t := slipwayv1alpha1.ExpiresOf(a); expires.IsZero() || t.Before(expires) {
+			expires = t
+		}
+	}
+	p.finish()
+	p.text(fmt.Sprintf("%s %s was deleted; its logs are kept until %s", kind, name, expires.Format(time.RFC3339)))
+	return nil
+}
+
+// taskRunOfKept is a TaskRun as the log reader needs it: its pod, the
+// archive's key and the steps; attempt n of all, the last one plain and the
+// earlier ones' steps named "<step> (attempt n)" as logs prints retries.
+func taskRunOfKept(a *slipwayv1alpha1.LogArchive, n, all int) *v1.TaskRun {
+	tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: a.Spec.TaskRun, Namespace: a.Namespace}}
+	tr.Status.PodName = a.Spec.Tag
+	tr.Status.Annotations = map[string]string{resources.AnnotationLogArchive: a.Spec.Repository, resources.AnnotationLogKey: a.Spec.Key}
+	for _, s := range a.Spec.Steps {
+		name := s.Name
+		if n < all {
+			name = fmt.Sprintf("%s (attempt %d)", s.Name, n)
+		}
+		tr.Status.Steps = append(tr.Status.Steps, v1.StepState{Name: name, Container: s.Container,
+			ContainerState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{}}})
+	}
+	return tr
+}
