@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
 	"github.com/slipway-ci/slipway/pkg/cli"
 	"github.com/slipway-ci/slipway/pkg/logs"
 	"github.com/slipway-ci/slipway/pkg/resources"
@@ -229,5 +231,81 @@ func (e *env) wantCLILogs(run string, want ...string) {
 			return
 		}
 		rest = rest[i+len(w):]
+	}
+}
+
+// TestCLILogsOutliveTheirRun: with a logs policy of their own
+// (slipway.dev/prune-logs-ttl), a PipelineRun's logs stay readable with
+// the CLI after the run is deleted, line for line; once they expire, the
+// archive and its LogArchives are deleted.
+func TestCLILogsOutliveTheirRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.apply(`
+metadata:
+  name: kept
+  annotations: {slipway.dev/prune-logs-ttl: 1h}
+spec:
+  pipelineSpec:
+    tasks:
+    - name: first
+      taskSpec:
+        steps:
+        - {name: one, image: busybox, script: 'echo one; echo two'}
+        - {name: two, image: busybox, script: 'echo three'}
+    - name: second
+      runAfter: [first]
+      taskSpec:
+        steps:
+        - {name: three, image: busybox, script: 'echo four'}
+`, &pipelinev1.PipelineRun{})
+	e.waitPipelineRunDone("kept", 2*time.Minute)
+	live, code := e.slipway("logs", "kept")
+	want := "[first:one] one\n[first:one] two\n[first:two] three\n[second:three] four\n"
+	if code != cli.ExitOK || !strings.HasPrefix(live, want) {
+		t.Fatalf("logs of the finished run (exit %d):\n%s\nwant them to start with:\n%s", code, live, want)
+	}
+	var kept slipwayv1alpha1.LogArchiveList
+	sel := client.MatchingLabels{resources.LabelPipelineRun: "kept"}
+	e.waitFor("a LogArchive per TaskRun", time.Minute, func(ctx context.Context) (bool, error) {
+		err := e.c.List(ctx, &kept, client.InNamespace(e.ns), sel)
+		return err == nil && len(kept.Items) == 2, err
+	})
+	foreground := metav1.DeletePropagationForeground
+	if err := e.c.Delete(context.Background(), &pipelinev1.PipelineRun{ObjectMeta: metav1.ObjectMeta{Name: "kept", Namespace: e.ns}},
+		&client.DeleteOptions{PropagationPolicy: &foreground}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the run, its TaskRuns and pods to be gone", 2*time.Minute, func(ctx context.Context) (bool, error) {
+		var pods corev1.PodList
+		var trs pipelinev1.TaskRunList
+		err := errors.Join(e.c.List(ctx, &pods, client.InNamespace(e.ns)), e.c.List(ctx, &trs, client.InNamespace(e.ns)))
+		return err == nil && len(pods.Items)+len(trs.Items) == 0, err
+	})
+	after, code := e.slipway("logs", "kept")
+	if code != cli.ExitOK || !strings.HasPrefix(after, want) || !strings.Contains(after, "PipelineRun kept was deleted; its logs are kept until ") {
+		t.Fatalf("logs after the run was deleted (exit %d):\n%s\nwant:\n%s", code, after, want)
+	}
+	for i := range kept.Items {
+		a := &kept.Items[i]
+		patch := client.MergeFrom(a.DeepCopy())
+		a.Annotations[slipwayv1alpha1.AnnotationExpires] = time.Now().Add(-time.Second).UTC().Format(time.RFC3339)
+		if err := e.c.Patch(context.Background(), a, patch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitFor("the expired LogArchives to go", time.Minute, func(ctx context.Context) (bool, error) {
+		var left slipwayv1alpha1.LogArchiveList
+		err := e.c.List(ctx, &left, client.InNamespace(e.ns), sel)
+		return err == nil && len(left.Items) == 0, err
+	})
+	for _, a := range kept.Items {
+		_, err := (&logs.OCI{}).List(context.Background(), logs.Location{Repository: a.Spec.Repository, Tag: a.Spec.Tag})
+		if !errors.Is(err, logs.ErrNotFound) {
+			t.Errorf("archive %s:%s after it expired: %v, want it deleted", a.Spec.Repository, a.Spec.Tag, err)
+		}
+	}
+	if out, code := e.slipway("logs", "kept"); code != cli.ExitError {
+		t.Errorf("logs after they expired: exit %d, want %d:\n%s", code, cli.ExitError, out)
 	}
 }

@@ -26,6 +26,8 @@ import (
 	"knative.dev/pkg/apis"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
 )
 
 // env is what every e2e test needs: clients and a namespace of its own.
@@ -43,6 +45,9 @@ func init() {
 		panic(err)
 	}
 	if err := pipelinev1.AddToScheme(scheme); err != nil {
+		panic(err)
+	}
+	if err := slipwayv1alpha1.AddToScheme(scheme); err != nil {
 		panic(err)
 	}
 }
