@@ -10,7 +10,10 @@
 #   make test        lint (gofmt, vet, staticcheck, hack/lint), then unit +
 #                    integration tests (envtest)
 #   make e2e         make up, then the e2e and conformance suites against the
-#                    cluster
+#                    cluster, then tekton-compat (SLIPWAY_TEKTON=0: not that)
+#   make tekton-compat  the CLI against Tekton Pipelines itself, built from the
+#                    module proxy and installed in Slipway's place for the run
+#                    (hack/tekton.sh; Slipway is redeployed after)
 #   make bench       make up, then the benchmarks (test/bench)
 #   make chaos       make up, then test/chaos: controller kills, leader
 #                    crashes, API server restarts, hostile specs; writes
@@ -27,7 +30,7 @@ KUBECONFIG_PATH := $(STATE)/etc/admin.kubeconfig
 GO_TEST_FLAGS ?=
 E2E_TIMEOUT ?= 30m
 
-.PHONY: up down kubeconfig demo test lint e2e bench fuzz chaos ci check prepare cluster images deploy gitserver knative catalog
+.PHONY: up down kubeconfig demo test lint e2e tekton-compat bench fuzz chaos ci check prepare cluster images deploy gitserver knative catalog
 
 up:
 	hack/up.sh
@@ -84,6 +87,15 @@ e2e: up
 	else \
 	  echo "test/e2e does not exist yet: no e2e tests to run"; \
 	fi
+	@if [[ $${SLIPWAY_TEKTON:-1} != 0 ]]; then $(MAKE) --no-print-directory tekton-compat-run; fi
+
+tekton-compat: up
+	$(MAKE) --no-print-directory tekton-compat-run
+
+# After the suites: it stops Slipway while Tekton runs.
+tekton-compat-run:
+	hack/tekton.sh build
+	hack/tekton.sh test
 
 BENCH_FLAGS ?=
 bench: up

@@ -81,28 +81,28 @@ func goBinImage(pkgs []string) (v1.Image, error) {
 			return nil, fmt.Errorf("go build %s: %w", pkg, err)
 		}
 	}
-	return binaryImage(bins...)
+	return binaryImage("/usr/local/bin", bins...)
 }
 
 // binImage makes the prebuilt static binary file the image's ENTRYPOINT at
 // /usr/local/bin/<its file name> (for binaries built in their own module and
 // cached, such as CoreDNS).
-func binImage(file string) (v1.Image, error) {
+func binImage(file, dir string) (v1.Image, error) {
 	if file == "" {
 		return nil, fmt.Errorf("-bin is required")
 	}
 	if _, err := os.Stat(file); err != nil {
 		return nil, err
 	}
-	return binaryImage(file)
+	return binaryImage(dir, file)
 }
 
-// binaryImage is the common files plus each of bins at /usr/local/bin/<its
-// file name>; the first is the ENTRYPOINT.
-func binaryImage(bins ...string) (v1.Image, error) {
+// binaryImage is the common files plus each of bins at <dir>/<its file
+// name>; the first is the ENTRYPOINT.
+func binaryImage(dir string, bins ...string) (v1.Image, error) {
 	t := commonFiles()
 	for _, bin := range bins {
-		t["/usr/local/bin/"+filepath.Base(bin)] = layer.Entry{From: bin, Mode: 0o755}
+		t[path.Join(dir, filepath.Base(bin))] = layer.Entry{From: bin, Mode: 0o755}
 	}
-	return image(t, []string{"/usr/local/bin/" + filepath.Base(bins[0])}, nil)
+	return image(t, []string{path.Join(dir, filepath.Base(bins[0]))}, nil)
 }

@@ -48,6 +48,7 @@ func run(cmd string, args []string) error {
 	var pkgs tags
 	fs.Var(&pkgs, "pkg", "gobin: Go package path of a main package (repeatable: the first is the ENTRYPOINT)")
 	bin := fs.String("bin", "", "bin: path of a prebuilt static binary")
+	dir := fs.String("dir", "/usr/local/bin", "bin: the image directory the binary goes into (ko's images use /ko-app)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func run(cmd string, args []string) error {
 	case "gobin":
 		img, err = goBinImage(pkgs)
 	case "bin":
-		img, err = binImage(*bin)
+		img, err = binImage(*bin, *dir)
 	default:
 		return fmt.Errorf("unknown command %q (want base, gobin or bin)", cmd)
 	}
