@@ -1,6 +1,7 @@
-// Command slipway is the command line of Slipway (and of Tekton: it uses
-// only the tekton.dev API and pod logs): start runs, follow their logs,
-// describe, list, cancel and rerun them.
+// Command slipway is the command line of Slipway (and of Tekton: it needs
+// only the tekton.dev API and pod logs; Slipway's log archive and the
+// LogArchives of deleted runs are read where they exist): start runs,
+// follow their logs, describe, list, cancel and rerun them.
 package main
 
 import (

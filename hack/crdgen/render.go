@@ -20,6 +20,8 @@ type crd struct {
 	// open are the paths left open in every version (copies of a spec in
 	// the status, written by the controller only).
 	open []string
+	// note, if any, follows the header: what is true of this file only.
+	note string
 }
 
 var crds = []crd{
@@ -33,7 +35,8 @@ var crds = []crd{
 	// One version, stored as written: no conversion.
 	{file: "crd-customruns.yaml", versions: map[string]any{"v1beta1": &v1beta1.CustomRun{}}},
 	// Slipway's own kind, written by its controller only.
-	{file: "crd-logarchives.yaml", versions: map[string]any{"v1alpha1": &slipwayv1alpha1.LogArchive{}}},
+	{file: "crd-logarchives.yaml", versions: map[string]any{"v1alpha1": &slipwayv1alpha1.LogArchive{}},
+		note: "# LogArchives are Slipway's own kind, written by its controller only: no\n# webhook checks them and they have one version (docs/design.md D28).\n"},
 }
 
 const header = `# Generated in part by hack/crdgen: the openAPIV3Schema of each version
@@ -64,11 +67,11 @@ func render(old []byte, c crd) ([]byte, error) {
 		}
 		obj.Spec.Versions[i].Schema = &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: s}
 	}
-	return marshal(&obj)
+	return marshal(&obj, c.note)
 }
 
 // marshal writes obj as YAML without the fields only a server sets.
-func marshal(obj *apiextensionsv1.CustomResourceDefinition) ([]byte, error) {
+func marshal(obj *apiextensionsv1.CustomResourceDefinition, note string) ([]byte, error) {
 	b, err := yaml.Marshal(obj)
 	if err != nil {
 		return nil, err
@@ -85,5 +88,5 @@ func marshal(obj *apiextensionsv1.CustomResourceDefinition) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]byte(header), out...), nil
+	return append([]byte(header+note), out...), nil
 }

@@ -9,7 +9,10 @@ import (
 
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	slipwayv1alpha1 "github.com/slipway-ci/slipway/pkg/apis/slipway/v1alpha1"
@@ -24,30 +27,60 @@ func (e *noRunError) Error() string {
 }
 
 // keptLogs returns the LogArchives that keep the logs of the deleted run
-// named arg (D28), its attempts in the order they ran; none when the run
-// left no logs behind.
+// named arg (D28), its attempts in the order they ran: those of the last
+// run of that name, if several were. None when the run left no logs behind,
+// or when they cannot be looked for (no LogArchive kind, as on Tekton; no
+// right to read them; a name no label can hold).
 func keptLogs(ctx context.Context, c client.Client, ns, arg string) (kind string, kept []slipwayv1alpha1.LogArchive, err error) {
 	kinds, name, err := parseRun(arg)
-	if err != nil {
+	if err != nil || len(validation.IsValidLabelValue(name)) > 0 {
 		return "", nil, err
 	}
 	labels := map[string]string{"PipelineRun": resources.LabelPipelineRun, "TaskRun": resources.LabelTaskRun}
 	for _, k := range kinds {
 		list := &slipwayv1alpha1.LogArchiveList{}
 		err := c.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{labels[k]: name})
+		if meta.IsNoMatchError(err) || apierrors.IsForbidden(err) {
+			return "", nil, nil
+		}
 		if err != nil {
 			return "", nil, fmt.Errorf("reading the logs kept after run %q: %w", arg, err)
 		}
 		if len(list.Items) > 0 {
-			sortAttempts(list.Items)
-			return k, list.Items, nil
+			kept := lastRun(k, list.Items)
+			sortAttempts(kept)
+			return k, kept, nil
 		}
 	}
 	return "", nil, nil
 }
 
-// sortAttempts orders LogArchives as the steps ran: by when each attempt's
-// first step started, then by name (a retry's pod name follows the first).
+// lastRun keeps, of LogArchives of runs of kind of one name, those of the
+// run whose logs were kept last.
+func lastRun(kind string, as []slipwayv1alpha1.LogArchive) []slipwayv1alpha1.LogArchive {
+	run := func(a *slipwayv1alpha1.LogArchive) string {
+		if kind == "PipelineRun" {
+			return string(a.Spec.PipelineRunUID)
+		}
+		return string(a.Spec.TaskRunUID)
+	}
+	newest := &as[0]
+	for i := range as {
+		if newest.CreationTimestamp.Before(&as[i].CreationTimestamp) {
+			newest = &as[i]
+		}
+	}
+	var out []slipwayv1alpha1.LogArchive
+	for i := range as {
+		if run(&as[i]) == run(newest) {
+			out = append(out, as[i])
+		}
+	}
+	return out
+}
+
+// sortAttempts orders LogArchives as logs orders a live run's: by when
+// their TaskRun started, then its name, then by attempt.
 func sortAttempts(as []slipwayv1alpha1.LogArchive) {
 	start := func(a *slipwayv1alpha1.LogArchive) time.Time {
 		if a.Spec.StartTime != nil {
@@ -56,11 +89,14 @@ func sortAttempts(as []slipwayv1alpha1.LogArchive) {
 		return a.CreationTimestamp.Time
 	}
 	sort.SliceStable(as, func(i, j int) bool {
-		a, b := start(&as[i]), start(&as[j])
-		if !a.Equal(b) {
-			return a.Before(b)
+		a, b := &as[i], &as[j]
+		if sa, sb := start(a), start(b); !sa.Equal(sb) {
+			return sa.Before(sb)
 		}
-		return as[i].Name < as[j].Name
+		if a.Spec.TaskRun != b.Spec.TaskRun {
+			return a.Spec.TaskRun < b.Spec.TaskRun
+		}
+		return a.Spec.Attempt < b.Spec.Attempt
 	})
 }
 

@@ -14,6 +14,10 @@ import (
 // ErrNotFound reports an archive or an entry that does not exist.
 var ErrNotFound = errors.New("log archive not found")
 
+// ErrDeleteRefused reports a store that does not delete archives (a
+// registry with deletes turned off, or no right to delete).
+var ErrDeleteRefused = errors.New("the log store refuses to delete")
+
 // Location names one attempt's archive: a repository and a tag (the
 // attempt's pod name). A repository written "http://host/path" is on a
 // registry reached over plain HTTP.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 func testStore(t testing.TB) (*OCI, string) {
@@ -169,10 +170,12 @@ func TestDelete(t *testing.T) {
 	cases := []struct {
 		name     string
 		uid      string
+		crashed  bool // a Delete stopped after deleting the digest
 		wantGone bool
 	}{
-		{"its own TaskRun's", "u1", true},
-		{"another TaskRun's of the same name", "u0", false},
+		{"its own TaskRun's", "u1", false, true},
+		{"another TaskRun's of the same name", "u0", false, false},
+		{"after a crash between digest and tag", "u1", true, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,6 +187,16 @@ func TestDelete(t *testing.T) {
 			if _, err := Archive(ctx, s, loc, meta, key, "step-a", bytes.NewReader([]byte("a\n"))); err != nil {
 				t.Fatal(err)
 			}
+			if tc.crashed {
+				tag, _ := s.ref(loc)
+				desc, err := remote.Get(tag)
+				if err == nil {
+					err = remote.Delete(tag.Repository.Digest(desc.Digest.String()))
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := s.Delete(ctx, loc, tc.uid); err != nil {
 				t.Fatalf("Delete: %v", err)
 			}
@@ -191,7 +204,7 @@ func TestDelete(t *testing.T) {
 			if gone := errors.Is(err, ErrNotFound); gone != tc.wantGone {
 				t.Fatalf("after Delete, List = %v; want gone %v", err, tc.wantGone)
 			}
-			if err := s.Delete(ctx, loc, "u1"); err != nil {
+			if err := s.Delete(ctx, loc, tc.uid); err != nil {
 				t.Errorf("Delete again: %v, want nil", err)
 			}
 		})

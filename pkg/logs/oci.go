@@ -186,9 +186,12 @@ func (o *OCI) Open(ctx context.Context, loc Location, container string) (io.Read
 	return nil, fmt.Errorf("%w: no log of %s in %s", ErrNotFound, container, loc)
 }
 
-// Delete removes the archive's manifest: its tag, then its digest (a
-// registry that deletes by digest only removes the tag with it). The
-// blobs stay until the registry's garbage collection; without their
+// Delete removes the archive's manifest: by digest first (a registry
+// removes the tags of a deleted digest with it), then its tag if it still
+// names that digest (go-containerregistry's registry keeps tags apart;
+// another TaskRun's archive may have taken the tag since). A crash in
+// between is mended by the next call: the tag still leads to the digest.
+// The blobs stay until the registry's garbage collection; without their
 // manifest nothing names them.
 func (o *OCI) Delete(ctx context.Context, loc Location, taskRunUID string) error {
 	tag, err := o.ref(loc)
@@ -207,12 +210,29 @@ func (o *OCI) Delete(ctx context.Context, loc Location, taskRunUID string) error
 	if err != nil || m.Annotations[annTaskRunUID] != taskRunUID {
 		return nil // not an archive of that TaskRun: not ours to delete
 	}
-	_ = remote.Delete(tag, opts...) // optional in the OCI spec
-	err = remote.Delete(tag.Repository.Digest(desc.Digest.String()), opts...)
-	if err != nil && !isNotFound(err) {
+	if err := deleteRef(tag.Repository.Digest(desc.Digest.String()), opts); err != nil {
 		return fmt.Errorf("deleting the log archive %s: %w", loc, err)
 	}
+	if now, err := remote.Head(tag, opts...); err == nil && now.Digest == desc.Digest {
+		if err := deleteRef(tag, opts); err != nil {
+			return fmt.Errorf("deleting the tag of the log archive %s: %w", loc, err)
+		}
+	}
 	return nil
+}
+
+// deleteRef deletes a manifest by digest or tag; gone already is no error.
+func deleteRef(ref name.Reference, opts []remote.Option) error {
+	err := remote.Delete(ref, opts...)
+	var te *transport.Error
+	switch {
+	case err == nil || isNotFound(err):
+		return nil
+	case errors.As(err, &te) && (te.StatusCode == http.StatusMethodNotAllowed || te.StatusCode == http.StatusForbidden ||
+		te.StatusCode == http.StatusUnauthorized):
+		return fmt.Errorf("%w: %v", ErrDeleteRefused, err)
+	}
+	return err
 }
 
 func isNotFound(err error) bool {

@@ -48,6 +48,8 @@ func TestMakeLogArchive(t *testing.T) {
 		{"the second never started", pod(stopped(3, 10), waiting), nil, both[:1], "10:00:03", "2026-12-03T11:00:10Z"},
 		{"a step still running (pod deleted)", pod(stopped(3, 4), running), nil, both, "10:00:03", "2026-12-03T11:00:04Z"},
 		{"nothing stopped: from now", pod(running), nil, both[:1], "10:00:05", "2026-12-03T11:00:59Z"},
+		{"a step reported stopped that never started", pod(stopped(3, 10), corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137}}),
+			nil, both[:1], "10:00:03", "2026-12-03T11:00:10Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -71,6 +73,41 @@ func TestMakeLogArchive(t *testing.T) {
 			}
 			if len(a.OwnerReferences) != 0 {
 				t.Errorf("owned by %v: it must outlive the TaskRun", a.OwnerReferences)
+			}
+		})
+	}
+}
+
+func TestLogArchiveAttemptAndPipelineRun(t *testing.T) {
+	t.Parallel()
+	tr := func(pod string, retries ...string) *v1.TaskRun {
+		r := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: "tr", OwnerReferences: []metav1.OwnerReference{
+			{Kind: "PipelineRun", Name: "pr", UID: "pr-uid", Controller: ptr(true)}}}}
+		r.Status.PodName = pod
+		for _, p := range retries {
+			r.Status.RetriesStatus = append(r.Status.RetriesStatus, v1.TaskRunStatus{TaskRunStatusFields: v1.TaskRunStatusFields{PodName: p}})
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name, pod string
+		tr        *v1.TaskRun
+		attempt   int
+		prUID     string
+	}{
+		{"the first, gone", "tr-pod", nil, 0, ""},
+		{"a retry, gone: from its name", "tr-pod-retry12", nil, 12, ""},
+		{"a hashed name, gone", "a-very-long-name-4f2c1", nil, 0, ""},
+		{"the current attempt", "x-3b1e", tr("x-3b1e", "x-9d0f", "x-11aa"), 2, "pr-uid"},
+		{"the first of three", "x-9d0f", tr("x-3b1e", "x-9d0f", "x-11aa"), 0, "pr-uid"},
+		{"the second of three", "x-11aa", tr("x-3b1e", "x-9d0f", "x-11aa"), 1, "pr-uid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: tc.pod}}
+			a := MakeLogArchive(p, tc.tr, LogArchive{}, time.Hour, time.Now())
+			if a.Spec.Attempt != tc.attempt || string(a.Spec.PipelineRunUID) != tc.prUID {
+				t.Errorf("attempt %d, PipelineRun UID %q; want %d, %q", a.Spec.Attempt, a.Spec.PipelineRunUID, tc.attempt, tc.prUID)
 			}
 		})
 	}

@@ -57,6 +57,7 @@ type Options struct {
 // Archiver is the reconciler.
 type Archiver struct {
 	client    client.Client
+	reader    client.Reader // uncached
 	namespace string
 	store     logs.Store
 	logs      kubernetes.Interface
@@ -79,8 +80,8 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if opts.Recorder == nil {
 		opts.Recorder = mgr.GetEventRecorder("slipway-controller")
 	}
-	a := &Archiver{client: mgr.GetClient(), namespace: opts.Namespace, store: opts.Store, logs: opts.Logs,
-		recorder: opts.Recorder, now: time.Now, archived: map[types.NamespacedName]podSet{}}
+	a := &Archiver{client: mgr.GetClient(), reader: mgr.GetAPIReader(), namespace: opts.Namespace, store: opts.Store,
+		logs: opts.Logs, recorder: opts.Recorder, now: time.Now, archived: map[types.NamespacedName]podSet{}}
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&corev1.Pod{}, builderPredicate()).
@@ -89,7 +90,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("setting up the log archiver: %w", err)
 	}
-	return setupExpiry(mgr, opts.Store)
+	return setupExpiry(mgr, opts.Store, opts.Recorder)
 }
 
 // Wanted reports whether pod has work for the archiver: it holds the

@@ -2,10 +2,13 @@ package archiver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,16 +25,17 @@ const ExpiryControllerName = "logarchive-expiry"
 // an annotation), so that its cache holds no keys, and reads the whole
 // object from the API server only to delete it.
 type expirer struct {
-	client client.Client
-	reader client.Reader
-	store  logs.Store
-	now    func() time.Time
+	client   client.Client
+	reader   client.Reader
+	store    logs.Store
+	recorder events.EventRecorder
+	now      func() time.Time
 }
 
-func setupExpiry(mgr ctrl.Manager, store logs.Store) error {
+func setupExpiry(mgr ctrl.Manager, store logs.Store, recorder events.EventRecorder) error {
 	meta := &metav1.PartialObjectMetadata{}
 	meta.SetGroupVersionKind(slipwayv1alpha1.SchemeGroupVersion.WithKind("LogArchive"))
-	e := &expirer{client: mgr.GetClient(), reader: mgr.GetAPIReader(), store: store, now: time.Now}
+	e := &expirer{client: mgr.GetClient(), reader: mgr.GetAPIReader(), store: store, recorder: recorder, now: time.Now}
 	err := ctrl.NewControllerManagedBy(mgr).Named(ExpiryControllerName).
 		For(meta, builder.OnlyMetadata).
 		Complete(e)
@@ -43,7 +47,10 @@ func setupExpiry(mgr ctrl.Manager, store logs.Store) error {
 
 // Reconcile comes back when the LogArchive expires, then deletes the
 // archive and the LogArchive, in that order: a crash between the two
-// leaves a LogArchive that is deleted at the next pass.
+// leaves a LogArchive that is deleted at the next pass. The expiry is read
+// again from the API server before anything is deleted: the LogArchive may
+// have been replaced (a TaskRun recreated under its name) or extended
+// since the cache saw it.
 func (e *expirer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	meta := &metav1.PartialObjectMetadata{}
 	meta.SetGroupVersionKind(slipwayv1alpha1.SchemeGroupVersion.WithKind("LogArchive"))
@@ -57,8 +64,16 @@ func (e *expirer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result,
 	if err := e.reader.Get(ctx, req.NamespacedName, a); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if left := slipwayv1alpha1.ExpiresOf(a).Sub(e.now()); left > 0 {
+		return ctrl.Result{RequeueAfter: left}, nil
+	}
 	loc := logs.Location{Repository: a.Spec.Repository, Tag: a.Spec.Tag}
-	if err := e.store.Delete(ctx, loc, string(a.Spec.TaskRunUID)); err != nil {
+	err := e.store.Delete(ctx, loc, string(a.Spec.TaskRunUID))
+	if errors.Is(err, logs.ErrDeleteRefused) {
+		// The key goes anyway: what stays in the registry cannot be read.
+		e.recorder.Eventf(a, nil, corev1.EventTypeWarning, "LogArchiveNotDeleted", "Expire",
+			"the registry refuses deletes, so the archive stays (sealed, its key deleted with this LogArchive): %v", err)
+	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 	pre := metav1.Preconditions{UID: &a.UID, ResourceVersion: &a.ResourceVersion}

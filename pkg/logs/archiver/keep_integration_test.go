@@ -21,7 +21,7 @@ import (
 
 // finishedPod creates a pod of TaskRun tr in pipeline pipeline, as the
 // TaskRun controller makes it, and marks both its steps terminated.
-func finishedPod(t *testing.T, ns, tr, pipeline string, annotations map[string]string) (*corev1.Pod, logs.Location, string) {
+func finishedPod(t *testing.T, ns, tr, uid, pipeline string, annotations map[string]string) (*corev1.Pod, logs.Location, string) {
 	t.Helper()
 	ctx := context.Background()
 	key, err := logs.NewKey()
@@ -37,7 +37,7 @@ func finishedPod(t *testing.T, ns, tr, pipeline string, annotations map[string]s
 		Finalizers: []string{resources.FinalizerLogArchive},
 		Labels: map[string]string{resources.LabelTaskRun: tr, resources.LabelPipelineRun: tr + "-run",
 			resources.LabelPipelineTask: "build", resources.LabelPipeline: pipeline},
-		OwnerReferences: []metav1.OwnerReference{{APIVersion: "tekton.dev/v1", Kind: "TaskRun", Name: tr, UID: types.UID(tr + "-uid"),
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "tekton.dev/v1", Kind: "TaskRun", Name: tr, UID: types.UID(uid),
 			Controller: ptr(true)}}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "step-a", Image: "busybox"}, {Name: "step-b", Image: "busybox"}}}}
 	if err := itest.c.Create(ctx, pod); err != nil {
@@ -83,7 +83,7 @@ func TestLogsKeptAfterTheirRun(t *testing.T) {
 		t.Skip(itest.skip)
 	}
 	ctx := context.Background()
-	pod, loc, key := finishedPod(t, "default", "kept", "ci", nil)
+	pod, loc, key := finishedPod(t, "default", "kept", "kept-uid", "ci", nil)
 	released(t, pod)
 	a := &slipwayv1alpha1.LogArchive{}
 	if err := itest.c.Get(ctx, client.ObjectKeyFromObject(pod), a); err != nil {
@@ -131,7 +131,7 @@ func TestLogsNotKept(t *testing.T) {
 		{"the run's annotation of 0", "annotated", "ci", map[string]string{"slipway.dev/prune-logs-ttl": "0s"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pod, loc, _ := finishedPod(t, "default", tc.tr, tc.pipeline, tc.annotations)
+			pod, loc, _ := finishedPod(t, "default", tc.tr, tc.tr+"-uid", tc.pipeline, tc.annotations)
 			released(t, pod)
 			ctx := context.Background()
 			if x, err := itest.store.List(ctx, loc); err != nil || len(x.Entries) != 2 {
@@ -141,6 +141,32 @@ func TestLogsNotKept(t *testing.T) {
 			if !apierrors.IsNotFound(err) {
 				t.Errorf("LogArchive: %v, want none", err)
 			}
+		})
+	}
+}
+
+// TestLogsKeptForARecreatedRun: a TaskRun deleted and made again under its
+// name replaces its archive (D19), and so its LogArchive.
+func TestLogsKeptForARecreatedRun(t *testing.T) {
+	if itest.skip != "" {
+		t.Skip(itest.skip)
+	}
+	ctx := context.Background()
+	for i, uid := range []string{"first-uid", "second-uid"} {
+		pod, _, key := finishedPod(t, "default", "again", uid, "ci", nil)
+		released(t, pod)
+		a := &slipwayv1alpha1.LogArchive{}
+		if err := itest.c.Get(ctx, client.ObjectKeyFromObject(pod), a); err != nil {
+			t.Fatalf("run %d: no LogArchive: %v", i, err)
+		}
+		if string(a.Spec.TaskRunUID) != uid || a.Spec.Key != key {
+			t.Errorf("run %d: LogArchive of TaskRun %s, want %s (and its key)", i, a.Spec.TaskRunUID, uid)
+		}
+		if err := itest.c.Delete(ctx, pod); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the pod to go", func() bool {
+			return apierrors.IsNotFound(itest.c.Get(ctx, client.ObjectKeyFromObject(pod), &corev1.Pod{}))
 		})
 	}
 }

@@ -48,12 +48,16 @@ type LogArchive struct {
 
 // LogArchiveSpec is written once, by the log archiver.
 type LogArchiveSpec struct {
-	// TaskRun, TaskRunUID, PipelineRun and PipelineTask name the run the
-	// logs come from (PipelineRun and PipelineTask empty for a lone TaskRun).
-	TaskRun      string    `json:"taskRun"`
-	TaskRunUID   types.UID `json:"taskRunUID,omitempty"`
-	PipelineRun  string    `json:"pipelineRun,omitempty"`
-	PipelineTask string    `json:"pipelineTask,omitempty"`
+	// TaskRun, TaskRunUID, PipelineRun, PipelineRunUID and PipelineTask
+	// name the run the logs come from (the PipelineRun's empty for a lone
+	// TaskRun; its UID also when the TaskRun was gone before its logs were
+	// kept). Attempt is which attempt of the TaskRun (0 the first).
+	TaskRun        string    `json:"taskRun"`
+	TaskRunUID     types.UID `json:"taskRunUID,omitempty"`
+	PipelineRun    string    `json:"pipelineRun,omitempty"`
+	PipelineRunUID types.UID `json:"pipelineRunUID,omitempty"`
+	PipelineTask   string    `json:"pipelineTask,omitempty"`
+	Attempt        int       `json:"attempt,omitempty"`
 	// Repository and Tag locate the archive (a repository written
 	// "http://host/path" is on a plain-HTTP registry); Key opens it.
 	Repository string `json:"repository"`
