@@ -29,6 +29,9 @@ func (a *Archiver) keep(ctx context.Context, pod *corev1.Pod, la resources.LogAr
 		return err
 	}
 	want := resources.MakeLogArchive(pod, a.taskRunOf(ctx, pod), la, ttl, a.now())
+	if len(want.Spec.Steps) == 0 {
+		return nil // no step ran (a pod deleted before it started): no log to keep
+	}
 	err = a.client.Create(ctx, want)
 	if meta.IsNoMatchError(err) {
 		a.recorder.Eventf(pod, nil, corev1.EventTypeWarning, "LogsNotKept", "Archive",

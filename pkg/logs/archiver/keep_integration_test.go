@@ -22,6 +22,12 @@ import (
 // finishedPod creates a pod of TaskRun tr in pipeline pipeline, as the
 // TaskRun controller makes it, and marks both its steps terminated.
 func finishedPod(t *testing.T, ns, tr, uid, pipeline string, annotations map[string]string) (*corev1.Pod, logs.Location, string) {
+	return podThat(t, ns, tr, uid, pipeline, annotations, true)
+}
+
+// podThat creates the pod, as finishedPod does; unless ran, it is deleted
+// before any step started.
+func podThat(t *testing.T, ns, tr, uid, pipeline string, annotations map[string]string, ran bool) (*corev1.Pod, logs.Location, string) {
 	t.Helper()
 	ctx := context.Background()
 	key, err := logs.NewKey()
@@ -42,6 +48,12 @@ func finishedPod(t *testing.T, ns, tr, uid, pipeline string, annotations map[str
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "step-a", Image: "busybox"}, {Name: "step-b", Image: "busybox"}}}}
 	if err := itest.c.Create(ctx, pod); err != nil {
 		t.Fatal(err)
+	}
+	if !ran {
+		if err := itest.c.Delete(ctx, pod); err != nil {
+			t.Fatal(err)
+		}
+		return pod, logs.Location{Repository: repo, Tag: pod.Name}, key
 	}
 	finish := metav1.NewTime(time.Now().Add(-time.Minute).Truncate(time.Second))
 	pod.Status.Phase = corev1.PodSucceeded
@@ -126,16 +138,24 @@ func TestLogsNotKept(t *testing.T) {
 	for _, tc := range []struct {
 		name, tr, pipeline string
 		annotations        map[string]string
+		ran                bool
 	}{
-		{"a policy of 0 for its pipeline", "short", "short", nil},
-		{"the run's annotation of 0", "annotated", "ci", map[string]string{"slipway.dev/prune-logs-ttl": "0s"}},
+		{"a policy of 0 for its pipeline", "short", "short", nil, true},
+		{"the run's annotation of 0", "annotated", "ci", map[string]string{"slipway.dev/prune-logs-ttl": "0s"}, true},
+		{"no step ran", "deleted-early", "ci", nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pod, loc, _ := finishedPod(t, "default", tc.tr, tc.tr+"-uid", tc.pipeline, tc.annotations)
-			released(t, pod)
+			pod, loc, _ := podThat(t, "default", tc.tr, tc.tr+"-uid", tc.pipeline, tc.annotations, tc.ran)
 			ctx := context.Background()
-			if x, err := itest.store.List(ctx, loc); err != nil || len(x.Entries) != 2 {
-				t.Errorf("archive = %+v, %v; want both steps archived", x, err)
+			if tc.ran {
+				released(t, pod)
+				if x, err := itest.store.List(ctx, loc); err != nil || len(x.Entries) != 2 {
+					t.Errorf("archive = %+v, %v; want both steps archived", x, err)
+				}
+			} else {
+				eventually(t, "the pod to go", func() bool {
+					return apierrors.IsNotFound(itest.c.Get(ctx, client.ObjectKeyFromObject(pod), &corev1.Pod{}))
+				})
 			}
 			err := itest.c.Get(ctx, client.ObjectKeyFromObject(pod), &slipwayv1alpha1.LogArchive{})
 			if !apierrors.IsNotFound(err) {
