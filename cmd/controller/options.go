@@ -40,6 +40,10 @@ type Options struct {
 	ImageTagTTL time.Duration
 	// Dev switches logging to human-readable development output.
 	Dev bool
+	// Shards splits the runs among the replicas (D29): 0 leaves every run
+	// to the elected leader; N shares N shards of the namespaces among the
+	// replicas alive, timed by the leader election's durations.
+	Shards int
 }
 
 func defaultOptions() Options {
@@ -77,6 +81,7 @@ func (o *Options) bindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.PprofAddr, "pprof-addr", o.PprofAddr, "pprof bind address (empty disables)")
 	fs.DurationVar(&o.ImageTagTTL, "image-tag-ttl", o.ImageTagTTL, "how long an image tag's digest is cached")
 	fs.BoolVar(&o.Dev, "dev", o.Dev, "human-readable development logging")
+	fs.IntVar(&o.Shards, "shards", o.Shards, "shards of namespaces shared among the replicas (0: the leader reconciles every run)")
 }
 
 func (o Options) validate() error {
@@ -87,8 +92,10 @@ func (o Options) validate() error {
 		return fmt.Errorf("-kube-api-qps and -kube-api-burst must be positive")
 	case o.Workers < 1:
 		return fmt.Errorf("-workers must be at least 1")
-	case o.LeaderElect && (o.Identity == "" || o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || o.LeaseDuration <= o.RenewDeadline):
-		return fmt.Errorf("leader election needs POD_NAME (or a hostname) and -lease-duration > -renew-deadline > -retry-period > 0")
+	case o.Shards < 0:
+		return fmt.Errorf("-shards must not be negative")
+	case (o.LeaderElect || o.Shards > 0) && (o.Identity == "" || o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || o.LeaseDuration <= o.RenewDeadline):
+		return fmt.Errorf("leader election and sharding need POD_NAME (or a hostname) and -lease-duration > -renew-deadline > -retry-period > 0")
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -35,6 +36,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/prune"
 	"github.com/slipway-ci/slipway/pkg/quarantine"
 	"github.com/slipway-ci/slipway/pkg/queue"
+	"github.com/slipway-ci/slipway/pkg/shard"
 	"github.com/slipway-ci/slipway/pkg/task"
 	"github.com/slipway-ci/slipway/pkg/webhook"
 )
@@ -77,19 +79,24 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	runQueue := queue.NewManager()
-	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink, Remote: remote, Logs: kube,
-		Queue: runQueue})
+	shards, err := newShards(mgr, o, kube)
 	if err != nil {
 		return err
 	}
-	err = pipeline.Setup(mgr, pipeline.Options{Namespace: o.Namespace, Workers: o.Workers, Recorder: sink, Remote: remote, Queue: runQueue})
+	err = task.Setup(mgr, task.Options{Namespace: o.Namespace, Workers: o.Workers, Images: images, Recorder: sink, Remote: remote, Logs: kube,
+		Queue: runQueue, Shards: shards})
+	if err != nil {
+		return err
+	}
+	err = pipeline.Setup(mgr, pipeline.Options{Namespace: o.Namespace, Workers: o.Workers, Recorder: sink, Remote: remote, Queue: runQueue,
+		Shards: shards})
 	if err != nil {
 		return err
 	}
 	if err := approvalctl.Setup(mgr, approvalctl.Options{Recorder: sink}); err != nil {
 		return err
 	}
-	if err := setupObservers(mgr, o, kube, sink, runQueue); err != nil {
+	if err := setupObservers(mgr, o, kube, sink, runQueue, shards); err != nil {
 		return err
 	}
 	if o.WebhookPort == 0 {
@@ -105,8 +112,8 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 
 // setupObservers registers what watches runs without driving them: the
 // log archiver, the metrics, the pruner and the configuration reporter.
-func setupObservers(mgr ctrl.Manager, o Options, kube kubernetes.Interface, sink *events.Sink, q *queue.Manager) error {
-	err := archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink, Namespace: o.Namespace})
+func setupObservers(mgr ctrl.Manager, o Options, kube kubernetes.Interface, sink *events.Sink, q *queue.Manager, shards *shard.Elector) error {
+	err := archiver.Setup(mgr, archiver.Options{Store: &logs.OCI{}, Logs: kube, Recorder: sink, Namespace: o.Namespace, Shards: shards})
 	if err != nil {
 		return err
 	}
@@ -196,6 +203,31 @@ func electionOptions(cfg *rest.Config, o Options, opts *ctrl.Options) error {
 	opts.LeaderElectionReleaseOnCancel = true
 	opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = &o.LeaseDuration, &o.RenewDeadline, &o.RetryPeriod
 	return nil
+}
+
+// newShards returns the elector of this replica's shards, added to mgr,
+// or nil when sharding is off (-shards 0). Its Leases are named after the
+// leader election's and held by pod names (pkg/leader), so a shard whose
+// holder's pod is gone is taken at once.
+func newShards(mgr ctrl.Manager, o Options, kube kubernetes.Interface) (*shard.Elector, error) {
+	if o.Shards == 0 {
+		return nil, nil
+	}
+	e, err := shard.New(shard.Options{Shards: o.Shards, Namespace: o.Namespace, Prefix: o.LeaderElectionID, Identity: o.Identity,
+		Leases: kube.CoordinationV1(),
+		NewLock: func(name string) resourcelock.Interface {
+			return leader.NewLock(kube.CoordinationV1(), kube.CoreV1(), o.Namespace, name, o.Identity)
+		},
+		LeaseDuration: o.LeaseDuration, RenewDeadline: o.RenewDeadline, RetryPeriod: o.RetryPeriod})
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(e); err != nil {
+		return nil, fmt.Errorf("adding the shard elector: %w", err)
+	}
+	ctrl.Log.Info("sharding the runs", "shards", o.Shards,
+		"note", "a concurrency limit across namespaces is counted per replica")
+	return e, nil
 }
 
 // cacheByObject merges the cache restrictions of every controller.

@@ -15,6 +15,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/queue"
 	"github.com/slipway-ci/slipway/pkg/queue/wake"
 	"github.com/slipway-ci/slipway/pkg/resolution"
+	"github.com/slipway-ci/slipway/pkg/shard"
 )
 
 // ControllerName names the controller in logs, metrics and events.
@@ -40,6 +41,9 @@ type Options struct {
 	// Queue holds runs back under slipway-config's concurrency limits
 	// (D23); nil lets every run start.
 	Queue *queue.Manager
+	// Shards, when set, limits this replica to the PipelineRuns of the
+	// shards it holds (D29); nil reconciles every one, on the leader.
+	Shards *shard.Elector
 }
 
 func (o Options) withDefaults(mgr ctrl.Manager) Options {
@@ -80,15 +84,16 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		Owns(&v1.TaskRun{}).
 		Owns(&v1beta1.CustomRun{}).
 		Owns(&v1.PipelineRun{}). // child PipelineRuns (pipelines in pipelines)
-		Owns(&corev1.PersistentVolumeClaim{}).
-		WithOptions(controller.Options{MaxConcurrentReconciles: o.Workers})
+		Owns(&corev1.PersistentVolumeClaim{})
+	b = shard.Apply(o.Shards, b, controller.Options{MaxConcurrentReconciles: o.Workers}, mgr.GetClient(),
+		func() client.ObjectList { return &v1.PipelineRunList{} })
 	if o.Remote != nil {
 		b = b.WatchesRawSource(o.Remote.Source("PipelineRun", func() client.Object { return &v1.PipelineRun{} }))
 	}
 	if o.Queue != nil {
 		b = b.WatchesRawSource(wake.Source(o.Queue, queue.KindPipelineRun, func() client.Object { return &v1.PipelineRun{} }))
 	}
-	err := b.Complete(r)
+	err := b.Complete(shard.Guard(o.Shards, r))
 	if err != nil {
 		return fmt.Errorf("setting up the PipelineRun controller: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/slipway-ci/slipway/pkg/queue/wake"
 	"github.com/slipway-ci/slipway/pkg/resolution"
 	"github.com/slipway-ci/slipway/pkg/resources"
+	"github.com/slipway-ci/slipway/pkg/shard"
 )
 
 // ControllerName names the controller in logs, metrics and events.
@@ -46,6 +47,9 @@ type Options struct {
 	// Queue holds runs back under slipway-config's concurrency limits
 	// (D23); nil lets every run start.
 	Queue *queue.Manager
+	// Shards, when set, limits this replica to the TaskRuns of the shards
+	// it holds (D29); nil reconciles every TaskRun, on the leader.
+	Shards *shard.Elector
 }
 
 // Setup registers the TaskRun reconciler with mgr. The manager's cache
@@ -77,15 +81,16 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&v1.TaskRun{}).
-		Watches(&corev1.Pod{}, podEvents(mgr)).
-		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Workers})
+		Watches(&corev1.Pod{}, podEvents(mgr))
+	b = shard.Apply(opts.Shards, b, controller.Options{MaxConcurrentReconciles: opts.Workers}, mgr.GetClient(),
+		func() client.ObjectList { return &v1.TaskRunList{} })
 	if opts.Remote != nil {
 		b = b.WatchesRawSource(opts.Remote.Source("TaskRun", func() client.Object { return &v1.TaskRun{} }))
 	}
 	if opts.Queue != nil {
 		b = b.WatchesRawSource(wake.Source(opts.Queue, queue.KindTaskRun, func() client.Object { return &v1.TaskRun{} }))
 	}
-	err := b.Complete(r)
+	err := b.Complete(shard.Guard(opts.Shards, r))
 	if err != nil {
 		return fmt.Errorf("setting up the TaskRun controller: %w", err)
 	}

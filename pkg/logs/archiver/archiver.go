@@ -27,6 +27,7 @@ import (
 
 	"github.com/slipway-ci/slipway/pkg/logs"
 	"github.com/slipway-ci/slipway/pkg/resources"
+	"github.com/slipway-ci/slipway/pkg/shard"
 )
 
 // ControllerName names the controller in logs, metrics and events.
@@ -52,6 +53,9 @@ type Options struct {
 	// Namespace holds slipway-config, whose prune-logs-ttl (and
 	// prune-policies) say how long logs are kept after their run.
 	Namespace string
+	// Shards, when set, limits this replica to the pods of the shards it
+	// holds (D29); nil archives every pod, on the leader.
+	Shards *shard.Elector
 }
 
 // Archiver is the reconciler.
@@ -82,11 +86,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	}
 	a := &Archiver{client: mgr.GetClient(), reader: mgr.GetAPIReader(), namespace: opts.Namespace, store: opts.Store,
 		logs: opts.Logs, recorder: opts.Recorder, now: time.Now, archived: map[types.NamespacedName]podSet{}}
-	err := ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
-		For(&corev1.Pod{}, builderPredicate()).
-		WithOptions(controller.Options{MaxConcurrentReconciles: opts.Workers}).
-		Complete(a)
+		For(&corev1.Pod{}, builderPredicate())
+	b = shard.Apply(opts.Shards, b, controller.Options{MaxConcurrentReconciles: opts.Workers}, mgr.GetClient(),
+		func() client.ObjectList { return &corev1.PodList{} })
+	err := b.Complete(shard.Guard(opts.Shards, a))
 	if err != nil {
 		return fmt.Errorf("setting up the log archiver: %w", err)
 	}

@@ -1,0 +1,119 @@
+package shard
+
+import (
+	"context"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+)
+
+// step moves shard i one step: renew it when held, hand it back to the
+// replica that should hold it (want is false) once held a while, take it
+// when it is vacant and this replica should hold it, or when it has stayed
+// vacant for a lease duration whoever should. Every write is conditional on
+// the Lease's resourceVersion, so at most one replica takes it.
+func (e *Elector) step(ctx context.Context, i int, want bool) {
+	lock := e.locks[i]
+	rec, _, err := lock.Get(ctx)
+	now := e.now()
+	switch {
+	case apierrors.IsNotFound(err):
+		if want {
+			e.result(i, now, lock.Create(ctx, e.record(now, now)))
+		}
+	case err != nil:
+		e.result(i, now, err) // a held shard lapses at its renew deadline
+	case rec.HolderIdentity == e.o.Identity && !want && e.heldFor(i, now) >= 2*e.o.LeaseDuration:
+		e.lose(i)
+		released := *rec
+		released.HolderIdentity, released.LeaseDurationSeconds = "", 1
+		_ = lock.Update(ctx, released)
+	case rec.HolderIdentity == e.o.Identity:
+		renewed := *rec
+		renewed.RenewTime = metav1.NewTime(now)
+		e.result(i, now, lock.Update(ctx, renewed))
+	case rec.HolderIdentity != "" && now.Before(rec.RenewTime.Add(time.Duration(rec.LeaseDurationSeconds)*time.Second)):
+		e.lose(i) // held by another, alive
+		e.mu.Lock()
+		delete(e.vacantSince, i)
+		e.mu.Unlock()
+	case want || e.vacantFor(i, now) >= e.o.LeaseDuration:
+		e.result(i, now, lock.Update(ctx, e.record(now, now)))
+	}
+}
+
+// record is a shard Lease held by this replica.
+func (e *Elector) record(acquired, renewed time.Time) resourcelock.LeaderElectionRecord {
+	return resourcelock.LeaderElectionRecord{HolderIdentity: e.o.Identity,
+		LeaseDurationSeconds: int(e.o.LeaseDuration / time.Second), AcquireTime: metav1.NewTime(acquired),
+		RenewTime: metav1.NewTime(renewed)}
+}
+
+// result records a write that takes or renews shard i: done, it is held
+// from now; failed, a held shard lapses once its renew deadline passes.
+func (e *Elector) result(i int, now time.Time, err error) {
+	e.mu.Lock()
+	if err != nil {
+		last, held := e.renewed[i]
+		e.mu.Unlock()
+		if held && now.Sub(last) >= e.o.RenewDeadline {
+			e.lose(i)
+		}
+		return
+	}
+	_, had := e.renewed[i]
+	e.renewed[i] = now
+	delete(e.vacantSince, i)
+	if !had {
+		e.since[i] = now
+	}
+	gain := e.onGain
+	e.mu.Unlock()
+	if !had {
+		for _, f := range gain {
+			go f(i)
+		}
+	}
+}
+
+// lose stops this replica reconciling shard i.
+func (e *Elector) lose(i int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.renewed, i)
+	delete(e.since, i)
+}
+
+func (e *Elector) heldFor(i int, now time.Time) time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return now.Sub(e.since[i])
+}
+
+// vacantFor is how long shard i, not held here, has been seen vacant.
+func (e *Elector) vacantFor(i int, now time.Time) time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.vacantSince[i]
+	if !ok {
+		e.vacantSince[i] = now
+		return 0
+	}
+	return now.Sub(t)
+}
+
+// leave hands back every shard held and deletes the membership Lease, so
+// that the others take over at their next pass.
+func (e *Elector) leave(ctx context.Context) {
+	for _, i := range e.Held() {
+		e.lose(i)
+		if rec, _, err := e.locks[i].Get(ctx); err == nil && rec.HolderIdentity == e.o.Identity {
+			released := *rec
+			released.HolderIdentity, released.LeaseDurationSeconds = "", 1
+			_ = e.locks[i].Update(ctx, released)
+		}
+	}
+	_ = e.o.Leases.Leases(e.o.Namespace).Delete(ctx, e.memberName(), metav1.DeleteOptions{})
+}
