@@ -279,8 +279,10 @@ spec:
 	e.waitFor("the run, its TaskRuns and pods to be gone", 2*time.Minute, func(ctx context.Context) (bool, error) {
 		var pods corev1.PodList
 		var trs pipelinev1.TaskRunList
-		err := errors.Join(e.c.List(ctx, &pods, client.InNamespace(e.ns)), e.c.List(ctx, &trs, client.InNamespace(e.ns)))
-		return err == nil && len(pods.Items)+len(trs.Items) == 0, err
+		var prs pipelinev1.PipelineRunList
+		err := errors.Join(e.c.List(ctx, &pods, client.InNamespace(e.ns)), e.c.List(ctx, &trs, client.InNamespace(e.ns)),
+			e.c.List(ctx, &prs, client.InNamespace(e.ns)))
+		return err == nil && len(pods.Items)+len(trs.Items)+len(prs.Items) == 0, err
 	})
 	after, code := e.slipway("logs", "kept")
 	if code != cli.ExitOK || !strings.HasPrefix(after, want) || !strings.Contains(after, "PipelineRun kept was deleted; its logs are kept until ") {
