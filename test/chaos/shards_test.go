@@ -76,7 +76,9 @@ func (e *env) spread(ctx context.Context) []string {
 		if err := e.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 			e.t.Fatal(err)
 		}
-		e.t.Cleanup(func() { _ = e.c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}) })
+		e.t.Cleanup(func() {
+			_ = e.c.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
+		})
 		nss = append(nss, ns)
 	}
 	for _, ns := range nss {
@@ -245,15 +247,23 @@ func (e *env) streamAndKill(ctx context.Context, nss []string, shards int) (stal
 	}
 	pid := e.pidOf(ctx, victim)
 	defer func() { _ = syscall.Kill(pid, syscall.SIGCONT) }()
+	// Each create in its own goroutine: one that waits out a hung
+	// replica's webhook must not hold back the stream.
+	var wg sync.WaitGroup
 	for i := 0; i < 300; i++ {
 		if i == 100 {
 			if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 				e.t.Fatalf("stopping %s: %v", victim, err)
 			}
 		}
-		e.createTaskRun(ctx, nss[i%len(nss)], fmt.Sprintf("stream-%d", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.createTaskRun(ctx, nss[i%len(nss)], fmt.Sprintf("stream-%d", i))
+		}()
 		time.Sleep(100 * time.Millisecond)
 	}
+	wg.Wait()
 	e.waitFor("every stream TaskRun's pod", 5*time.Minute, func() bool { return e.podsIn(ctx, nss, "stream-") >= 300 })
 	_ = syscall.Kill(pid, syscall.SIGCONT)
 	longest := e.podWaits(ctx, nss)

@@ -54,13 +54,8 @@ func (e *env) deletePods(sel map[string]string) {
 	})
 }
 
-// TestCLIPipelineLogsOutliveThePods: a pipeline started with the CLI,
-// followed to its end; the same logs, byte for byte, once its pods are
-// deleted (read from the archive).
-func TestCLIPipelineLogsOutliveThePods(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	e.apply(`
+// helloPipeline makes a word in one task and prints it in the next.
+const helloPipeline = `
 metadata: {name: hello}
 spec:
   params: [{name: who, default: world}]
@@ -86,17 +81,34 @@ spec:
       - name: print
         image: busybox
         script: echo "got $(params.word)"
-`, &pipelinev1.Pipeline{})
-	out, code := e.slipway("start", "pipeline", "hello", "-p", "who=e2e", "--showlog", "-o", "name")
+`
+
+// startHello applies helloPipeline, starts it with the CLI for who and
+// follows its logs to the end; it returns the run's name and what was
+// followed, checked to be every step's lines in order and the outcome.
+func (e *env) startHello(who string) (name, live string) {
+	e.t.Helper()
+	e.apply(helloPipeline, &pipelinev1.Pipeline{})
+	out, code := e.slipway("start", "pipeline", "hello", "-p", "who="+who, "--showlog", "-o", "name")
 	if code != cli.ExitOK {
-		t.Fatalf("start --showlog exit %d:\n%s", code, out)
+		e.t.Fatalf("start --showlog exit %d:\n%s", code, out)
 	}
-	name, live, _ := strings.Cut(out, "\n")
+	name, live, _ = strings.Cut(out, "\n")
 	name = strings.TrimPrefix(name, "pipelinerun.tekton.dev/")
-	want := "[make:say] making a word for e2e\n[make:more] line 1\n[make:more] line 2\n[make:more] line 3\n[use:print] got hi\n"
+	want := "[make:say] making a word for " + who + "\n[make:more] line 1\n[make:more] line 2\n[make:more] line 3\n[use:print] got hi\n"
 	if !strings.HasPrefix(live, want) || !strings.Contains(live, "PipelineRun "+name+" Succeeded") {
-		t.Fatalf("live logs:\n%s\nwant them to start with:\n%s", live, want)
+		e.t.Fatalf("live logs:\n%s\nwant them to start with:\n%s", live, want)
 	}
+	return name, live
+}
+
+// TestCLIPipelineLogsOutliveThePods: a pipeline started with the CLI,
+// followed to its end; the same logs, byte for byte, once its pods are
+// deleted (read from the archive).
+func TestCLIPipelineLogsOutliveThePods(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	name, live := e.startHello("e2e")
 	before, code := e.slipway("logs", name)
 	if code != cli.ExitOK || before != live {
 		t.Fatalf("logs of the finished run (exit %d):\n%s\nwant what was followed:\n%s", code, before, live)

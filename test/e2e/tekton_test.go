@@ -46,44 +46,10 @@ func (e *env) wantTekton(sel map[string]string) {
 func TestOnTektonCLIPipeline(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.apply(`
-metadata: {name: hello}
-spec:
-  params: [{name: who, default: world}]
-  tasks:
-  - name: make
-    taskSpec:
-      results: [{name: word}]
-      steps:
-      - name: say
-        image: busybox
-        script: |
-          echo "making a word for $(params.who)"
-          printf hi > $(results.word.path)
-      - name: more
-        image: busybox
-        script: |
-          for i in 1 2 3; do echo "line $i"; done
-  - name: use
-    params: [{name: word, value: $(tasks.make.results.word)}]
-    taskSpec:
-      params: [{name: word}]
-      steps:
-      - name: print
-        image: busybox
-        script: echo "got $(params.word)"
-`, &pipelinev1.Pipeline{})
-	out, code := e.slipway("start", "pipeline", "hello", "-p", "who=tekton", "--showlog", "-o", "name")
-	if code != cli.ExitOK {
-		t.Fatalf("start --showlog exit %d:\n%s", code, out)
-	}
-	name, live, _ := strings.Cut(out, "\n")
-	name = strings.TrimPrefix(name, "pipelinerun.tekton.dev/")
+	name, live := e.startHello("tekton")
 	e.wantTekton(map[string]string{resources.LabelPipelineRun: name})
-	want := "[make:say] making a word for tekton\n[make:more] line 1\n[make:more] line 2\n[make:more] line 3\n[use:print] got hi\n"
-	if !strings.HasPrefix(live, want) || !strings.Contains(live, "PipelineRun "+name+" Succeeded") ||
-		!strings.Contains(live, "Tasks Completed: 2") {
-		t.Fatalf("live logs:\n%s\nwant them to start with:\n%s", live, want)
+	if !strings.Contains(live, "Tasks Completed: 2") {
+		t.Errorf("live logs end without Tekton's message:\n%s", live)
 	}
 	if again, code := e.slipway("logs", name); code != cli.ExitOK || again != live {
 		t.Errorf("logs of the finished run (exit %d):\n%s\nwant what was followed:\n%s", code, again, live)
@@ -97,7 +63,7 @@ spec:
 	if list, _ := e.slipway("list", "pipelineruns", "-o", "name"); !strings.Contains(list, name) {
 		t.Errorf("list lacks %s:\n%s", name, list)
 	}
-	out, code = e.slipway("rerun", name, "-o", "name")
+	out, code := e.slipway("rerun", name, "-o", "name")
 	rerun := strings.TrimPrefix(strings.TrimSpace(out), "pipelinerun.tekton.dev/")
 	if code != cli.ExitOK || rerun == "" || rerun == name {
 		t.Fatalf("rerun: exit %d: %s", code, out)
