@@ -3,6 +3,7 @@ package metrics
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,7 +15,11 @@ import (
 	v1 "github.com/tektoncd/pipeline/pkg/apis/pipeline/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"knative.dev/pkg/apis"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/slipway-ci/slipway/pkg/queue"
 )
 
 func cond(s corev1.ConditionStatus, reason string) *apis.Condition {
@@ -148,6 +153,42 @@ func TestDashboardUsesExportedMetrics(t *testing.T) {
 		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u, "_bucket"), "_count"), "_sum")
 		if !exported[base] {
 			t.Errorf("the dashboard uses %s, which is not exported", u)
+		}
+	}
+}
+
+// TestGaugesOfAReplicaNotLeading: a replica that does not lead exports
+// what its own queue holds back (with -shards it queues its shards' runs)
+// and none of the cluster-wide gauges, which the leader exports.
+func TestGaugesOfAReplicaNotLeading(t *testing.T) {
+	limits, err := queue.Parse("- {name: one, kind: TaskRun, namespace: ns, max: 1}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := queue.NewManager()
+	running := &queue.Run{Kind: queue.KindTaskRun, Namespace: "ns", Name: "a", Started: true}
+	waiting := &queue.Run{Kind: queue.KindTaskRun, Namespace: "ns", Name: "b"}
+	if v, err := q.Admit(waiting, limits, func() ([]*queue.Run, error) { return []*queue.Run{running, waiting}, nil }); err != nil || v.Start {
+		t.Fatalf("Admit = %+v, %v; want b held back", v, err)
+	}
+	for _, leading := range []bool{false, true} {
+		g := &gauges{leading: &atomic.Bool{}, queue: q}
+		g.leading.Store(leading)
+		if leading {
+			scheme := runtime.NewScheme()
+			_ = v1.AddToScheme(scheme)
+			_ = corev1.AddToScheme(scheme)
+			g.reader = fake.NewClientBuilder().WithScheme(scheme).Build()
+		}
+		ch := make(chan prometheus.Metric, 16)
+		g.Collect(ch)
+		close(ch)
+		var names []string
+		for m := range ch {
+			names = append(names, regexp.MustCompile(`fqName: "([^"]+)"`).FindStringSubmatch(m.Desc().String())[1])
+		}
+		if !slices.Contains(names, "slipway_queue_waiting_runs") || (!leading && len(names) != 1) || (leading && len(names) < 3) {
+			t.Errorf("leading %v: exported %v", leading, names)
 		}
 	}
 }

@@ -123,7 +123,12 @@ func (g *gauges) queueDepths(ch chan<- prometheus.Metric) {
 	}
 }
 
+// Collect reports, on the leader, the running counts and pod latencies of
+// the whole cluster (from its cache); on every replica, the runs its own
+// queue holds back (with -shards each replica queues its shards' runs,
+// D29; without, only the leader's queue holds any).
 func (g *gauges) Collect(ch chan<- prometheus.Metric) {
+	g.queueDepths(ch)
 	if !g.leading.Load() {
 		return
 	}
@@ -149,7 +154,6 @@ func (g *gauges) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(runningTRs, prometheus.GaugeValue, float64(n))
 	}
 	g.podLatencies(ctx, ch)
-	g.queueDepths(ch)
 }
 
 // podLatencies reports, for each unfinished pod of a TaskRun, how long it
