@@ -44,7 +44,10 @@ is_running() {
   [[ -f $f ]] || return 1
   pid=$(<"$f")
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
-  [[ $(<"$STATE/run/$1.exe") == "$exe" ]]
+  # A binary rebuilt while its daemon runs reads "<path> (deleted)": the
+  # daemon is still ours (make down must stop it; make up must not start a
+  # second one beside it).
+  [[ $(<"$STATE/run/$1.exe") == "${exe% (deleted)}" ]]
 }
 
 # start_daemon NAME CMD...: run CMD detached (own session, so an interrupted

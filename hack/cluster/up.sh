@@ -80,6 +80,9 @@ start_containerd() {
 start_registry() {
   start_daemon registry "$TOOLS_BIN/registry" -addr "0.0.0.0:$REGISTRY_PORT" -dir "$STATE/var/registry"
   wait_for registry 15 curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
+  # The answer may come from another process on the port (one left behind):
+  # ours must still run.
+  is_running registry || die "the registry exited (port $REGISTRY_PORT taken?): $(tail -1 "$STATE/logs/registry.log")"
 }
 
 start_etcd() {
