@@ -25,11 +25,8 @@ func (e *Elector) step(ctx context.Context, i int, want bool) {
 		}
 	case err != nil:
 		e.result(i, now, err) // a held shard lapses at its renew deadline
-	case rec.HolderIdentity == e.o.Identity && !want && e.heldFor(i, now) >= 2*e.o.LeaseDuration:
-		e.lose(i)
-		released := *rec
-		released.HolderIdentity, released.LeaseDurationSeconds = "", 1
-		_ = lock.Update(ctx, released)
+	case rec.HolderIdentity == e.o.Identity && (e.isDraining(i) || !want && e.heldFor(i, now) >= 2*e.o.LeaseDuration):
+		e.handBack(ctx, i, rec, now)
 	case rec.HolderIdentity == e.o.Identity:
 		renewed := *rec
 		renewed.RenewTime = metav1.NewTime(now)
@@ -51,8 +48,41 @@ func (e *Elector) record(acquired, renewed time.Time) resourcelock.LeaderElectio
 		RenewTime: metav1.NewTime(renewed)}
 }
 
+// handBack releases shard i, which this replica holds but should not:
+// it stops taking the shard's requests at once, keeps the Lease (renewed)
+// while reconciles of the shard are still running, and releases it once
+// none is, so that the next holder never overlaps with them.
+func (e *Elector) handBack(ctx context.Context, i int, rec *resourcelock.LeaderElectionRecord, now time.Time) {
+	e.lose(i)
+	e.mu.Lock()
+	e.draining[i] = true
+	busy := e.inflight[i] > 0
+	e.mu.Unlock()
+	if busy {
+		renewed := *rec
+		renewed.RenewTime = metav1.NewTime(now)
+		_ = e.locks[i].Update(ctx, renewed)
+		return
+	}
+	released := *rec
+	released.HolderIdentity, released.LeaseDurationSeconds = "", 1
+	if e.locks[i].Update(ctx, released) == nil {
+		e.mu.Lock()
+		delete(e.draining, i)
+		e.mu.Unlock()
+	}
+}
+
+func (e *Elector) isDraining(i int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.draining[i]
+}
+
 // result records a write that takes or renews shard i: done, it is held
-// from now; failed, a held shard lapses once its renew deadline passes.
+// from now; failed, a held shard lapses once its renew deadline passes. A
+// renew that comes after the renew deadline is a new gain: requests were
+// dropped meanwhile, and the shard is resynced.
 func (e *Elector) result(i int, now time.Time, err error) {
 	e.mu.Lock()
 	if err != nil {
@@ -63,7 +93,8 @@ func (e *Elector) result(i int, now time.Time, err error) {
 		}
 		return
 	}
-	_, had := e.renewed[i]
+	last, ok := e.renewed[i]
+	had := ok && now.Sub(last) < e.o.RenewDeadline
 	e.renewed[i] = now
 	delete(e.vacantSince, i)
 	if !had {
@@ -105,10 +136,22 @@ func (e *Elector) vacantFor(i int, now time.Time) time.Duration {
 }
 
 // leave hands back every shard held and deletes the membership Lease, so
-// that the others take over at their next pass.
+// that the others take over at their next pass: it stops taking requests,
+// waits (until ctx ends) for the reconciles under way, then releases.
 func (e *Elector) leave(ctx context.Context) {
-	for _, i := range e.Held() {
+	held := e.Held()
+	e.mu.Lock()
+	for i := range e.draining {
+		held = append(held, i)
+	}
+	e.mu.Unlock()
+	for _, i := range held {
 		e.lose(i)
+	}
+	for e.busy() && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, i := range held {
 		if rec, _, err := e.locks[i].Get(ctx); err == nil && rec.HolderIdentity == e.o.Identity {
 			released := *rec
 			released.HolderIdentity, released.LeaseDurationSeconds = "", 1
@@ -116,4 +159,36 @@ func (e *Elector) leave(ctx context.Context) {
 		}
 	}
 	_ = e.o.Leases.Leases(e.o.Namespace).Delete(ctx, e.memberName(), metav1.DeleteOptions{})
+}
+
+// enter counts a reconcile of namespace's shard in, if this replica owns
+// it; the caller calls exit(shard) when the reconcile ends.
+func (e *Elector) enter(namespace string) (int, bool) {
+	i := Of(namespace, e.o.Shards)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.renewed[i]
+	if !ok || e.now().Sub(t) >= e.o.RenewDeadline {
+		return i, false
+	}
+	e.inflight[i]++
+	return i, true
+}
+
+func (e *Elector) exit(i int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.inflight[i]--
+}
+
+// busy reports whether any reconcile is under way.
+func (e *Elector) busy() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, n := range e.inflight {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }

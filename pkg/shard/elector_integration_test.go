@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,6 +108,27 @@ func TestShardsSpreadAndFailOver(t *testing.T) {
 	if wantB == 0 || wantB == shards {
 		t.Fatalf("test setup: b preferred for %d of %d shards", wantB, shards)
 	}
+	// A reconcile of one of b's shards is under way on a: a hands that
+	// shard over only once it ends (never two reconciling it at once).
+	busy := -1
+	for i := range shards {
+		if Preferred(i, []string{"a", "b"}) == "b" {
+			busy = i
+			break
+		}
+	}
+	j, ok := a.enter(nsIn(t, busy, shards))
+	if !ok {
+		t.Fatal("a does not own the shard it holds")
+	}
+	bHolds := func(i int) bool { return slices.Contains(b.Held(), i) }
+	run(t, []*Elector{a, b}, "b to get its shards but the busy one", func() bool { return len(b.Held()) == wantB-1 })
+	deadline := time.Now().Add(time.Second)
+	run(t, []*Elector{a, b}, "a second more", func() bool { return time.Now().After(deadline) })
+	if bHolds(busy) || a.Owns(nsIn(t, busy, shards)) {
+		t.Fatalf("the busy shard: b holds it %v, a takes new work on it %v; want neither", bHolds(busy), a.Owns(nsIn(t, busy, shards)))
+	}
+	a.exit(j)
 	run(t, []*Elector{a, b}, "the shards to spread", func() bool { return len(b.Held()) == wantB && len(a.Held()) == shards-wantB })
 	if !a.Owns(nsIn(t, a.Held()[0], shards)) || a.Owns(nsIn(t, b.Held()[0], shards)) {
 		t.Error("a's Owns does not follow its shards")

@@ -22,9 +22,12 @@ func Guard(e *Elector, r reconcile.Reconciler) reconcile.Reconciler {
 		return r
 	}
 	return reconcile.Func(func(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-		if !e.Owns(req.Namespace) {
+		i, owned := e.enter(req.Namespace)
+		if !owned {
 			return ctrl.Result{}, nil
 		}
+		// Counted while it runs: a shard is handed back only once none is.
+		defer e.exit(i)
 		return r.Reconcile(ctx, req)
 	})
 }

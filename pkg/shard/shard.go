@@ -53,16 +53,23 @@ type Elector struct {
 	// since, when it was taken; vacantSince, when a shard not held was
 	// first seen without a live holder.
 	renewed, since, vacantSince map[int]time.Time
-	onGain                      []func(shard int)
+	// inflight counts the reconciles under way per shard; draining are the
+	// shards being handed back, held until none is.
+	inflight map[int]int
+	draining map[int]bool
+	onGain   []func(shard int)
 }
 
 // New returns an Elector; add it to the manager (it runs on every replica).
 func New(o Options) (*Elector, error) {
+	// A Lease says its duration in whole seconds.
+	whole := o.LeaseDuration.Truncate(time.Second)
 	if o.Shards < 1 || o.Identity == "" || o.Leases == nil || o.NewLock == nil ||
-		o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || o.LeaseDuration <= o.RenewDeadline {
-		return nil, fmt.Errorf("sharding needs shards ≥ 1, an identity, clients and lease > renew deadline > retry period > 0")
+		o.RetryPeriod <= 0 || o.RenewDeadline <= o.RetryPeriod || whole <= o.RenewDeadline {
+		return nil, fmt.Errorf("sharding needs shards ≥ 1, an identity, clients and lease (whole seconds) > renew deadline > retry period > 0")
 	}
-	e := &Elector{o: o, now: time.Now, renewed: map[int]time.Time{}, since: map[int]time.Time{}, vacantSince: map[int]time.Time{}}
+	e := &Elector{o: o, now: time.Now, renewed: map[int]time.Time{}, since: map[int]time.Time{}, vacantSince: map[int]time.Time{},
+		inflight: map[int]int{}, draining: map[int]bool{}}
 	for i := range o.Shards {
 		e.locks = append(e.locks, o.NewLock(o.Prefix+"-shard-"+strconv.Itoa(i)))
 	}
@@ -187,8 +194,13 @@ func (e *Elector) members(ctx context.Context) ([]string, error) {
 	}
 	var live []string
 	for _, l := range list.Items {
-		if l.Spec.HolderIdentity != nil && l.Spec.RenewTime != nil && e.now().Sub(l.Spec.RenewTime.Time) < e.o.LeaseDuration {
+		fresh := l.Spec.RenewTime != nil && e.now().Sub(l.Spec.RenewTime.Time) < e.o.LeaseDuration
+		if l.Spec.HolderIdentity != nil && fresh {
 			live = append(live, *l.Spec.HolderIdentity)
+		}
+		// A replica that crashed never deletes its own: long gone, anyone does.
+		if l.Spec.RenewTime == nil || e.now().Sub(l.Spec.RenewTime.Time) > 100*e.o.LeaseDuration {
+			_ = e.o.Leases.Leases(e.o.Namespace).Delete(ctx, l.Name, metav1.DeleteOptions{})
 		}
 	}
 	sort.Strings(live)
