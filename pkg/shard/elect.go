@@ -64,13 +64,18 @@ func (e *Elector) handBack(ctx context.Context, i int, rec *resourcelock.LeaderE
 		_ = e.locks[i].Update(ctx, renewed)
 		return
 	}
-	released := *rec
-	released.HolderIdentity, released.LeaseDurationSeconds = "", 1
-	if e.locks[i].Update(ctx, released) == nil {
+	if e.locks[i].Update(ctx, released(rec)) == nil {
 		e.mu.Lock()
 		delete(e.draining, i)
 		e.mu.Unlock()
 	}
+}
+
+// released is rec without a holder, vacant at once for the others.
+func released(rec *resourcelock.LeaderElectionRecord) resourcelock.LeaderElectionRecord {
+	r := *rec
+	r.HolderIdentity, r.LeaseDurationSeconds = "", 1
+	return r
 }
 
 func (e *Elector) isDraining(i int) bool {
@@ -86,15 +91,15 @@ func (e *Elector) isDraining(i int) bool {
 func (e *Elector) result(i int, now time.Time, err error) {
 	e.mu.Lock()
 	if err != nil {
-		last, held := e.renewed[i]
+		_, held := e.renewed[i]
+		lapsed := held && !e.freshLocked(i, now)
 		e.mu.Unlock()
-		if held && now.Sub(last) >= e.o.RenewDeadline {
+		if lapsed {
 			e.lose(i)
 		}
 		return
 	}
-	last, ok := e.renewed[i]
-	had := ok && now.Sub(last) < e.o.RenewDeadline
+	had := e.freshLocked(i, now)
 	e.renewed[i] = now
 	delete(e.vacantSince, i)
 	if !had {
@@ -153,9 +158,7 @@ func (e *Elector) leave(ctx context.Context) {
 	}
 	for _, i := range held {
 		if rec, _, err := e.locks[i].Get(ctx); err == nil && rec.HolderIdentity == e.o.Identity {
-			released := *rec
-			released.HolderIdentity, released.LeaseDurationSeconds = "", 1
-			_ = e.locks[i].Update(ctx, released)
+			_ = e.locks[i].Update(ctx, released(rec))
 		}
 	}
 	_ = e.o.Leases.Leases(e.o.Namespace).Delete(ctx, e.memberName(), metav1.DeleteOptions{})
@@ -167,8 +170,7 @@ func (e *Elector) enter(namespace string) (int, bool) {
 	i := Of(namespace, e.o.Shards)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, ok := e.renewed[i]
-	if !ok || e.now().Sub(t) >= e.o.RenewDeadline {
+	if !e.freshLocked(i, e.now()) {
 		return i, false
 	}
 	e.inflight[i]++

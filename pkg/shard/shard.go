@@ -89,8 +89,14 @@ func Of(namespace string, shards int) int {
 func (e *Elector) Owns(namespace string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, ok := e.renewed[Of(namespace, e.o.Shards)]
-	return ok && e.now().Sub(t) < e.o.RenewDeadline
+	return e.freshLocked(Of(namespace, e.o.Shards), e.now())
+}
+
+// freshLocked reports whether shard i is held and was renewed within the
+// renew deadline at now; e.mu is held.
+func (e *Elector) freshLocked(i int, now time.Time) bool {
+	t, ok := e.renewed[i]
+	return ok && now.Sub(t) < e.o.RenewDeadline
 }
 
 // Held returns the shards this replica holds, in order.
