@@ -155,7 +155,7 @@ func (e *env) showKeptLogs(ctx context.Context, kind, name string, kept []slipwa
 func taskRunOfKept(a *slipwayv1alpha1.LogArchive, n, all int) *v1.TaskRun {
 	tr := &v1.TaskRun{ObjectMeta: metav1.ObjectMeta{Name: a.Spec.TaskRun, Namespace: a.Namespace}}
 	tr.Status.PodName = a.Spec.Tag
-	tr.Status.Annotations = map[string]string{resources.AnnotationLogArchive: a.Spec.Repository, resources.AnnotationLogKey: a.Spec.Key}
+	tr.Status.Annotations = resources.LogArchive{Repository: a.Spec.Repository, Key: a.Spec.Key}.Annotate(nil)
 	for _, s := range a.Spec.Steps {
 		name := s.Name
 		if n < all {

@@ -82,14 +82,23 @@ func MakePod(in PodInput) (*corev1.Pod, error) {
 		// The archiver reads them from the pod, the TaskRun's status
 		// keeps them for readers; the archiver removes the finalizer once
 		// the step logs are archived.
-		metav1.SetMetaDataAnnotation(&b.pod.ObjectMeta, AnnotationLogArchive, la.Repository)
-		metav1.SetMetaDataAnnotation(&b.pod.ObjectMeta, AnnotationLogKey, la.Key)
+		b.pod.Annotations = la.Annotate(b.pod.Annotations)
 		b.pod.Finalizers = append(b.pod.Finalizers, FinalizerLogArchive)
 	}
 	if err := checkHeld(b.pod); err != nil {
 		return nil, err
 	}
 	return b.pod, nil
+}
+
+// Annotate returns annotations (a new map if nil) with la in them, as
+// LogArchiveOf reads it back.
+func (la LogArchive) Annotate(annotations map[string]string) map[string]string {
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[AnnotationLogArchive], annotations[AnnotationLogKey] = la.Repository, la.Key
+	return annotations
 }
 
 // LogArchiveOf returns where obj's step logs are archived, nil if nowhere.

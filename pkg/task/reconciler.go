@@ -327,13 +327,7 @@ func keepLogArchive(tr *v1.TaskRun, pod *corev1.Pod) {
 	if la == nil || resources.LogArchiveOf(tr.Status.Annotations) != nil {
 		return
 	}
-	a := maps.Clone(tr.Status.Annotations)
-	if a == nil {
-		a = map[string]string{}
-	}
-	a[resources.AnnotationLogArchive] = la.Repository
-	a[resources.AnnotationLogKey] = la.Key
-	tr.Status.Annotations = a
+	tr.Status.Annotations = la.Annotate(maps.Clone(tr.Status.Annotations))
 }
 
 // retry archives the failed attempt in retriesStatus and resets the status
