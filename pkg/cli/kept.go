@@ -19,22 +19,26 @@ import (
 	"github.com/slipway-ci/slipway/pkg/resources"
 )
 
-// noRunError reports that no run of the name is in the namespace.
-type noRunError struct{ arg, ns string }
+// noRunError reports that no run named arg is in namespace ns; kinds and
+// name are what arg was parsed into.
+type noRunError struct {
+	arg, ns string
+	kinds   []string
+	name    string
+}
 
 func (e *noRunError) Error() string {
 	return fmt.Sprintf("no PipelineRun or TaskRun %q in namespace %q", e.arg, e.ns)
 }
 
 // keptLogs returns the LogArchives that keep the logs of the deleted run
-// named arg (D28), its attempts in the order they ran: those of the last
-// run of that name, if several were. None when the run left no logs behind,
-// or when they cannot be looked for (no LogArchive kind, as on Tekton; no
-// right to read them; a name no label can hold).
-func keptLogs(ctx context.Context, c client.Client, ns, arg string) (kind string, kept []slipwayv1alpha1.LogArchive, err error) {
-	kinds, name, err := parseRun(arg)
-	if err != nil || len(validation.IsValidLabelValue(name)) > 0 {
-		return "", nil, err
+// name of one of kinds (D28), its attempts in the order they ran: those of
+// the last run of that name, if several were. None when the run left no
+// logs behind, or when they cannot be looked for (no LogArchive kind, as on
+// Tekton; no right to read them; a name no label can hold).
+func keptLogs(ctx context.Context, c client.Client, ns string, kinds []string, name string) (kind string, kept []slipwayv1alpha1.LogArchive, err error) {
+	if len(validation.IsValidLabelValue(name)) > 0 {
+		return "", nil, nil
 	}
 	labels := map[string]string{"PipelineRun": resources.LabelPipelineRun, "TaskRun": resources.LabelTaskRun}
 	for _, k := range kinds {
@@ -44,7 +48,7 @@ func keptLogs(ctx context.Context, c client.Client, ns, arg string) (kind string
 			return "", nil, nil
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("reading the logs kept after run %q: %w", arg, err)
+			return "", nil, fmt.Errorf("reading the logs kept after run %q: %w", name, err)
 		}
 		if len(list.Items) > 0 {
 			kept := lastRun(k, list.Items)
@@ -106,12 +110,11 @@ func (e *env) logsOfDeleted(ctx context.Context, gone *noRunError) error {
 	if err != nil {
 		return err
 	}
-	kind, kept, err := keptLogs(ctx, c, gone.ns, gone.arg)
+	kind, kept, err := keptLogs(ctx, c, gone.ns, gone.kinds, gone.name)
 	if err != nil || len(kept) == 0 {
 		return errors.Join(gone, err)
 	}
-	_, name, _ := parseRun(gone.arg)
-	return e.showKeptLogs(ctx, kind, name, kept)
+	return e.showKeptLogs(ctx, kind, gone.name, kept)
 }
 
 // showKeptLogs prints the logs kept after a deleted run, as logs would
@@ -121,12 +124,7 @@ func (e *env) showKeptLogs(ctx context.Context, kind, name string, kept []slipwa
 	if err != nil {
 		return err
 	}
-	p := newPrinter(e.Out, false)
-	lr := &logReader{c: c, kube: kube, store: e.store, p: p}
-	lr.openLog = lr.open
-	if e.openLog != nil {
-		lr.openLog = e.openLog
-	}
+	lr := e.logReader(c, kube, false)
 	attempts := map[string]int{}
 	for i := range kept {
 		attempts[kept[i].Spec.TaskRun]++
@@ -144,8 +142,8 @@ func (e *env) showKeptLogs(ctx context.Context, kind, name string, kept []slipwa
 			expires = t
 		}
 	}
-	p.finish()
-	p.text(fmt.Sprintf("%s %s was deleted; its logs are kept until %s", kind, name, expires.Format(time.RFC3339)))
+	lr.p.finish()
+	lr.p.text(fmt.Sprintf("%s %s was deleted; its logs are kept until %s", kind, name, expires.Format(time.RFC3339)))
 	return nil
 }
 

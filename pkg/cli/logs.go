@@ -75,12 +75,8 @@ func (e *env) showLogs(ctx context.Context, t target, follow bool) error {
 	if err != nil {
 		return err
 	}
-	p := newPrinter(e.Out, follow && isTerminal(e.Out))
-	lr := &logReader{c: c, kube: kube, store: e.store, p: p, follow: follow}
-	lr.openLog = lr.open
-	if e.openLog != nil {
-		lr.openLog = e.openLog
-	}
+	lr := e.logReader(c, kube, follow)
+	p := lr.p
 	stop := lr.ticker()
 	if t.pr != nil {
 		t, err = lr.pipelineRun(ctx, t)
@@ -104,6 +100,17 @@ func (e *env) showLogs(ctx context.Context, t target, follow bool) error {
 		return errRunFailed
 	}
 	return nil
+}
+
+// logReader returns the reader of step logs to e.Out, following or not
+// (a terminal that follows also gets progress lines).
+func (e *env) logReader(c client.Client, kube kubernetes.Interface, follow bool) *logReader {
+	lr := &logReader{c: c, kube: kube, store: e.store, p: newPrinter(e.Out, follow && isTerminal(e.Out)), follow: follow}
+	lr.openLog = lr.open
+	if e.openLog != nil {
+		lr.openLog = e.openLog
+	}
+	return lr
 }
 
 // logReader reads the step logs of runs.

@@ -72,7 +72,7 @@ func find(ctx context.Context, c client.Client, ns, arg string) (target, error) 
 			return t, err
 		}
 	}
-	return target{}, &noRunError{arg: arg, ns: ns}
+	return target{}, &noRunError{arg: arg, ns: ns, kinds: kinds, name: name}
 }
 
 // parseRun returns the kinds a run named arg may be, and its name.
