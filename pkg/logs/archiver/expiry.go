@@ -32,12 +32,17 @@ type expirer struct {
 	now      func() time.Time
 }
 
-func setupExpiry(mgr ctrl.Manager, store logs.Store, recorder events.EventRecorder) error {
+// logArchiveMeta is a LogArchive's metadata alone, what the expiry caches.
+func logArchiveMeta() *metav1.PartialObjectMetadata {
 	meta := &metav1.PartialObjectMetadata{}
 	meta.SetGroupVersionKind(slipwayv1alpha1.SchemeGroupVersion.WithKind("LogArchive"))
+	return meta
+}
+
+func setupExpiry(mgr ctrl.Manager, store logs.Store, recorder events.EventRecorder) error {
 	e := &expirer{client: mgr.GetClient(), reader: mgr.GetAPIReader(), store: store, recorder: recorder, now: time.Now}
 	err := ctrl.NewControllerManagedBy(mgr).Named(ExpiryControllerName).
-		For(meta, builder.OnlyMetadata).
+		For(logArchiveMeta(), builder.OnlyMetadata).
 		Complete(e)
 	if err != nil {
 		return fmt.Errorf("setting up the log expiry: %w", err)
@@ -52,8 +57,7 @@ func setupExpiry(mgr ctrl.Manager, store logs.Store, recorder events.EventRecord
 // have been replaced (a TaskRun recreated under its name) or extended
 // since the cache saw it.
 func (e *expirer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	meta := &metav1.PartialObjectMetadata{}
-	meta.SetGroupVersionKind(slipwayv1alpha1.SchemeGroupVersion.WithKind("LogArchive"))
+	meta := logArchiveMeta()
 	if err := e.client.Get(ctx, req.NamespacedName, meta); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
