@@ -129,13 +129,22 @@ func (o *OCI) manifest(tag name.Tag, meta Meta, opts []remote.Option) (m *ggcr.M
 	}, true, nil
 }
 
-func (o *OCI) get(tag name.Tag, opts []remote.Option) (*ggcr.Manifest, error) {
+// fetch returns the archive's manifest descriptor; ErrNotFound when none.
+func (o *OCI) fetch(tag name.Tag, opts []remote.Option) (*remote.Descriptor, error) {
 	desc, err := remote.Get(tag, opts...)
+	if isNotFound(err) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, tag)
+	}
 	if err != nil {
-		if isNotFound(err) {
-			return nil, fmt.Errorf("%w: %s", ErrNotFound, tag)
-		}
 		return nil, fmt.Errorf("reading the log archive %s: %w", tag, err)
+	}
+	return desc, nil
+}
+
+func (o *OCI) get(tag name.Tag, opts []remote.Option) (*ggcr.Manifest, error) {
+	desc, err := o.fetch(tag, opts)
+	if err != nil {
+		return nil, err
 	}
 	m, err := ggcr.ParseManifest(bytes.NewReader(desc.Manifest))
 	if err != nil {
@@ -199,12 +208,12 @@ func (o *OCI) Delete(ctx context.Context, loc Location, taskRunUID string) error
 		return err
 	}
 	opts := o.options(ctx)
-	desc, err := remote.Get(tag, opts...)
-	if isNotFound(err) {
+	desc, err := o.fetch(tag, opts)
+	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("reading the log archive %s: %w", tag, err)
+		return err
 	}
 	m, err := ggcr.ParseManifest(bytes.NewReader(desc.Manifest))
 	if err != nil || m.Annotations[annTaskRunUID] != taskRunUID {
